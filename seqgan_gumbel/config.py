@@ -1,0 +1,258 @@
+"""Run configuration: dataclasses with defaults, a TOML file, --set overrides, one validation pass."""
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import UserError
+from .generator import FEEDBACK_MODES
+from .losses import LOSSES
+from .schedules import SCHEDULES
+
+
+@dataclass
+class DataConfig:
+    grammar: str = "arith"       # built-in name (arith, kusner), a .cfg file, or "" for none
+    path: str = ""               # file of sequences, one per line; "" = draw from the grammar
+    num_train: int = 10000       # strings drawn from the grammar when no path is given
+    max_len: int = 0             # 0 = the grammar's limit (or the longest line of the file)
+
+
+@dataclass
+class GeneratorConfig:
+    emb_dim: int = 32
+    hidden_dim: int = 64
+    z_dim: int = 0               # latent noise for the initial LSTM state; 0 = none
+    feedback: str = "hard"       # what the next step reads: soft, hard, straight-through
+    straight_through: bool = True  # discriminator sees one-hots carrying soft gradients
+
+
+@dataclass
+class DiscriminatorConfig:
+    kind: str = "cnn"            # cnn or lstm
+    emb_dim: int = 64
+    hidden_dim: int = 64         # lstm only
+    filter_widths: list[int] = field(default_factory=lambda: [2, 3, 4, 5])
+    num_filters: int = 64        # cnn only, per width
+    dropout: float = 0.25
+    minibatch_std: bool = True   # batch-diversity feature, so collapse is visible to it
+
+
+@dataclass
+class TemperatureConfig:
+    schedule: str = "exponential"  # constant linear exponential sigmoid log sqrt quadratic jang
+    tau_start: float = 1.0
+    tau_end: float = 0.1
+    rate: float = 0.0            # jang only; 0 = the rate that reaches tau_end at the last step
+
+
+@dataclass
+class TrainConfig:
+    seed: int = 0
+    device: str = "auto"         # auto (cuda when available), cpu, cuda, cuda:N
+    threads: int = 0             # CPU threads for torch; 0 = torch's default
+    batch_size: int = 64
+    mle_steps: int = 1500        # teacher-forced warm-up; 0 = a GAN trained from scratch
+    mle_lr: float = 5e-3
+    adv_steps: int = 300
+    loss: str = "wgan-gp"        # standard, rsgan, wgan-gp, hinge
+    g_lr: float = 1e-4
+    d_lr: float = 1e-4
+    beta1: float = 0.5
+    beta2: float = 0.9
+    d_steps: int = 5             # discriminator steps per adversarial iteration
+    g_steps: int = 1             # generator steps per adversarial iteration
+    gp_weight: float = 10.0
+    grad_clip: float = 5.0       # max gradient norm; 0 = no clipping
+    mle_weight: float = 0.0      # weight of a teacher-forced NLL term in the generator's loss
+    log_every: int = 50
+    eval_samples: int = 500      # samples scored at each log step (validity for grammars)
+    num_samples: int = 2000      # written to samples.txt at the end
+
+
+@dataclass
+class Config:
+    data: DataConfig = field(default_factory=DataConfig)
+    generator: GeneratorConfig = field(default_factory=GeneratorConfig)
+    discriminator: DiscriminatorConfig = field(default_factory=DiscriminatorConfig)
+    temperature: TemperatureConfig = field(default_factory=TemperatureConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def _convert(key: str, value, hint):
+    """Coerce a TOML value or a --set string to the field's type, naming the key on failure."""
+    origin = typing.get_origin(hint)
+    try:
+        if origin is list:
+            (inner,) = typing.get_args(hint)
+            if isinstance(value, str):
+                value = [v for v in value.replace("[", "").replace("]", "").split(",") if v.strip()]
+            return [_convert(key, v, inner) for v in value]
+        if hint is bool:
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text in ("true", "1", "yes", "on"):
+                return True
+            if text in ("false", "0", "no", "off"):
+                return False
+            raise ValueError
+        if hint is int:
+            if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+                raise ValueError
+            return int(value)
+        if hint is float:
+            if isinstance(value, bool):
+                raise ValueError
+            return float(value)
+        if hint is str:
+            if not isinstance(value, str):
+                raise ValueError
+            return value
+    except (ValueError, TypeError):
+        pass
+    name = getattr(hint, "__name__", str(hint))
+    raise UserError(f"config key {key}: {value!r} is not a valid {name}")
+
+
+def _set(cfg: Config, key: str, value) -> None:
+    section_name, _, name = key.partition(".")
+    sections = {f.name: f for f in dataclasses.fields(Config)}
+    if section_name not in sections or not name:
+        raise UserError(f"unknown config key {key!r}: keys are section.name with section one of "
+                        f"{', '.join(sections)} (see 'seqgan-gumbel train --help')")
+    section = getattr(cfg, section_name)
+    hints = typing.get_type_hints(type(section))
+    if name not in hints:
+        raise UserError(f"unknown config key {key!r}: {section_name} has "
+                        f"{', '.join(hints)}")
+    setattr(section, name, _convert(key, value, hints[name]))
+
+
+def from_dict(data: dict, origin: str = "config") -> Config:
+    cfg = Config()
+    for section, values in data.items():
+        if not isinstance(values, dict):
+            raise UserError(f"{origin}: {section!r} must be a [section] table")
+        for name, value in values.items():
+            _set(cfg, f"{section}.{name}", value)
+    return cfg
+
+
+def load_config(path: str | None, overrides: list[str]) -> Config:
+    """Defaults, then the TOML file (if any), then each key=value override; then validate."""
+    data: dict = {}
+    if path:
+        p = Path(path)
+        if not p.is_file():
+            raise UserError(f"config file {p} does not exist; check the --config path")
+        try:
+            data = tomllib.loads(p.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+            raise UserError(f"config file {p} is not valid TOML: {e}") from None
+    cfg = from_dict(data, str(path))
+    for item in overrides:
+        key, eq, value = item.partition("=")
+        if not eq:
+            raise UserError(f"--set {item!r}: expected key=value, e.g. --set train.adv_steps=200")
+        _set(cfg, key.strip(), value.strip())
+    validate(cfg)
+    return cfg
+
+
+def validate(cfg: Config) -> None:
+    def need(ok: bool, key: str, msg: str) -> None:
+        if not ok:
+            raise UserError(f"config key {key}: {msg}")
+
+    d, g, disc, t, tr = cfg.data, cfg.generator, cfg.discriminator, cfg.temperature, cfg.train
+    need(bool(d.grammar or d.path), "data.grammar", "set a grammar or a data.path")
+    need(d.num_train >= 1, "data.num_train", "must be at least 1")
+    need(d.max_len >= 0, "data.max_len", "must be 0 (automatic) or positive")
+    for key, v in (("generator.emb_dim", g.emb_dim), ("generator.hidden_dim", g.hidden_dim),
+                   ("discriminator.emb_dim", disc.emb_dim), ("discriminator.hidden_dim", disc.hidden_dim),
+                   ("discriminator.num_filters", disc.num_filters),
+                   ("train.batch_size", tr.batch_size), ("train.d_steps", tr.d_steps),
+                   ("train.g_steps", tr.g_steps), ("train.log_every", tr.log_every),
+                   ("train.eval_samples", tr.eval_samples), ("train.num_samples", tr.num_samples)):
+        need(v >= 1, key, f"must be at least 1, got {v}")
+    need(g.z_dim >= 0, "generator.z_dim", "must be 0 or positive")
+    need(g.feedback in FEEDBACK_MODES, "generator.feedback", f"choose one of {', '.join(FEEDBACK_MODES)}")
+    need(disc.kind in ("cnn", "lstm"), "discriminator.kind", "choose cnn or lstm")
+    need(bool(disc.filter_widths) and all(w >= 1 for w in disc.filter_widths),
+         "discriminator.filter_widths", "needs positive widths, e.g. 2,3,4,5")
+    need(0 <= disc.dropout < 1, "discriminator.dropout", "must be in [0, 1)")
+    need(t.schedule in SCHEDULES, "temperature.schedule", f"choose one of {', '.join(SCHEDULES)}")
+    need(t.tau_start > 0, "temperature.tau_start", "must be positive")
+    need(t.tau_end > 0, "temperature.tau_end", "must be positive")
+    need(t.rate >= 0, "temperature.rate", "must be 0 (automatic) or positive")
+    if t.schedule == "jang":
+        need(t.tau_end <= t.tau_start, "temperature.tau_end", "jang anneals down: needs tau_end <= tau_start")
+        if t.rate > 0:
+            from .schedules import jang_rate
+            needed = jang_rate(t.tau_start, t.tau_end, tr.adv_steps)
+            need(t.rate >= needed, "temperature.rate",
+                 f"{t.rate} never reaches tau_end in {tr.adv_steps} steps; use at least {needed:.6g} or 0")
+    need(tr.device == "auto" or tr.device == "cpu" or tr.device.startswith("cuda"),
+         "train.device", "choose auto, cpu, cuda or cuda:N")
+    need(tr.threads >= 0, "train.threads", "must be 0 (default) or positive")
+    need(tr.mle_steps >= 0, "train.mle_steps", "must be 0 or positive")
+    need(tr.adv_steps >= 0, "train.adv_steps", "must be 0 or positive")
+    need(tr.mle_steps + tr.adv_steps > 0, "train.adv_steps", "mle_steps and adv_steps are both 0")
+    need(tr.loss in LOSSES, "train.loss", f"choose one of {', '.join(LOSSES)}")
+    for key, v in (("train.mle_lr", tr.mle_lr), ("train.g_lr", tr.g_lr), ("train.d_lr", tr.d_lr)):
+        need(v > 0, key, "must be positive")
+    need(0 <= tr.beta1 < 1, "train.beta1", "must be in [0, 1)")
+    need(0 <= tr.beta2 < 1, "train.beta2", "must be in [0, 1)")
+    need(tr.gp_weight >= 0, "train.gp_weight", "must be 0 or positive")
+    need(tr.grad_clip >= 0, "train.grad_clip", "must be 0 (none) or positive")
+    need(tr.mle_weight >= 0, "train.mle_weight", "must be 0 or positive")
+
+
+def dry_run(cfg: Config) -> Config:
+    """The same config at a tiny size: a handful of steps of every phase, in seconds."""
+    small = from_dict(cfg.to_dict())
+    small.data.num_train = min(small.data.num_train, 256)
+    small.train.batch_size = min(small.train.batch_size, 16)
+    small.train.mle_steps = min(small.train.mle_steps, 5)
+    small.train.adv_steps = min(small.train.adv_steps, 3)
+    small.train.log_every = 1
+    small.train.eval_samples = min(small.train.eval_samples, 32)
+    small.train.num_samples = min(small.train.num_samples, 32)
+    validate(small)
+    return small
+
+
+def to_toml(cfg: Config) -> str:
+    """The config as TOML that load_config reads back to an equal Config."""
+    def fmt(v) -> str:
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, str):
+            return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        if isinstance(v, list):
+            return "[" + ", ".join(fmt(x) for x in v) + "]"
+        return repr(v)
+
+    lines = []
+    for section, values in cfg.to_dict().items():
+        lines.append(f"[{section}]")
+        lines += [f"{k} = {fmt(v)}" for k, v in values.items()]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def describe_keys() -> str:
+    """Every config key with its default, for --help."""
+    out = []
+    for f in dataclasses.fields(Config):
+        section = f.default_factory()
+        for name, value in dataclasses.asdict(section).items():
+            out.append(f"  {f.name}.{name} = {value!r}")
+    return "\n".join(out)

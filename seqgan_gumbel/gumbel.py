@@ -1,0 +1,36 @@
+"""The Gumbel-softmax relaxation (Jang et al. 2016; Maddison et al. 2016) and Gumbel-max sampling."""
+from __future__ import annotations
+
+import torch
+
+
+def gumbel_noise(shape: torch.Size | tuple[int, ...], *, device=None, dtype=torch.float32,
+                 generator: torch.Generator | None = None) -> torch.Tensor:
+    """Standard Gumbel noise -log(-log U), with U kept inside (0, 1) so no log(0) can occur."""
+    u = torch.rand(shape, device=device, dtype=dtype, generator=generator)
+    tiny = torch.finfo(dtype).tiny
+    # rand() is in [0, 1): only 0 needs guarding; 1 - eps is already the largest value it returns.
+    return -torch.log(-torch.log(u.clamp_(min=tiny)))
+
+
+def gumbel_softmax(logits: torch.Tensor, tau: float, *, hard: bool = False,
+                   noise: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Relaxed one-hot sample softmax((logits + g) / tau) over the last dimension.
+
+    tau is a true temperature: the perturbed logits are divided by it. With hard=True the
+    straight-through estimator is returned: the exact one-hot of the argmax in the forward
+    pass, the soft sample's gradient in the backward pass. Returns (sample, index), where
+    index = argmax(logits + g) is a draw from softmax(logits) whatever tau is.
+    """
+    if tau <= 0:
+        raise ValueError(f"tau must be positive, got {tau}")
+    if noise is None:
+        noise = gumbel_noise(logits.shape, device=logits.device, dtype=logits.dtype)
+    perturbed = logits + noise
+    index = perturbed.argmax(dim=-1)
+    soft = torch.softmax(perturbed / tau, dim=-1)
+    if not hard:
+        return soft, index
+    one_hot = torch.zeros_like(soft).scatter_(-1, index.unsqueeze(-1), 1.0)
+    # soft - soft.detach() is exactly zero, so the forward value is exactly one-hot.
+    return one_hot + (soft - soft.detach()), index

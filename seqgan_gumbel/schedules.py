@@ -1,0 +1,69 @@
+"""Temperature schedules: tau annealed from tau_start to tau_end over a fixed number of steps.
+
+Every schedule is exact at both ends: step 0 gives tau_start and step num_steps - 1 gives
+tau_end (RelGAN's code divides by a hard-coded N = 5000 while training fewer steps, so its
+target temperature is never reached). The RelGAN family (linear, sigmoid, log, sqrt,
+quadratic) shapes the inverse temperature beta = 1 / tau as RelGAN does, from
+1 / tau_start to 1 / tau_end; 'exponential' is geometric, the same in tau as in beta.
+"""
+from __future__ import annotations
+
+import math
+
+SCHEDULES = ("constant", "linear", "exponential", "sigmoid", "log", "sqrt", "quadratic", "jang")
+
+
+def _shape(name: str, step: int, num_steps: int) -> float:
+    """RelGAN's curve g with g(0) = 0 and g(last) = 1, non-decreasing in step."""
+    last = num_steps - 1
+    p = step / last
+    if name == "linear":
+        return p
+    if name == "sigmoid":
+        lo, hi = 1 / (1 + math.exp(10.0)), 1 / (1 + math.exp(-10.0))
+        return (1 / (1 + math.exp(-20.0 * (p - 0.5))) - lo) / (hi - lo)
+    if name == "log":
+        return math.log1p(step) / math.log1p(last)
+    if name == "sqrt":
+        return math.sqrt(p)
+    if name == "quadratic":
+        return p * p
+    raise ValueError(f"unknown schedule {name!r}")
+
+
+def jang_rate(tau_start: float, tau_end: float, num_steps: int) -> float:
+    """The rate r at which tau_start * exp(-r * step) meets tau_end exactly at the last step."""
+    if num_steps <= 1 or tau_end >= tau_start:
+        return 0.0
+    return math.log(tau_start / tau_end) / (num_steps - 1)
+
+
+def temperature(name: str, step: int, num_steps: int, tau_start: float, tau_end: float,
+                rate: float | None = None) -> float:
+    """tau at `step` (0-based) of `num_steps`; steps past the end stay at tau_end.
+
+    'jang' is Jang et al.'s max(tau_end, tau_start * exp(-rate * step)); rate defaults to the
+    value that reaches tau_end exactly at the last step, and a rate too small to get there is
+    an error rather than a silent miss.
+    """
+    if name not in SCHEDULES:
+        raise ValueError(f"unknown schedule {name!r}; choose one of {', '.join(SCHEDULES)}")
+    if tau_start <= 0 or tau_end <= 0:
+        raise ValueError("temperatures must be positive")
+    if name == "constant":
+        return tau_start
+    if num_steps <= 1 or step >= num_steps - 1:
+        return tau_end
+    step = max(step, 0)
+    if name == "exponential":
+        return tau_start * (tau_end / tau_start) ** (step / (num_steps - 1))
+    if name == "jang":
+        needed = jang_rate(tau_start, tau_end, num_steps)
+        r = needed if rate is None else rate
+        if r < needed * (1 - 1e-12):
+            raise ValueError(f"jang rate {r} is too small to anneal from {tau_start} to {tau_end} "
+                             f"in {num_steps} steps; use at least {needed:.6g}")
+        return max(tau_end, tau_start * math.exp(-r * step))
+    g = _shape(name, step, num_steps)
+    beta_start, beta_end = 1.0 / tau_start, 1.0 / tau_end
+    return 1.0 / (beta_start + (beta_end - beta_start) * g)

@@ -1,0 +1,97 @@
+import random
+
+import pytest
+
+from seqgan_gumbel.config import Config, from_dict, load_config, to_toml
+from seqgan_gumbel.data import build_data, read_sequences
+from seqgan_gumbel.errors import UserError
+from seqgan_gumbel.grammar import load_grammar
+from seqgan_gumbel.vocab import SPECIALS, Vocab
+
+
+def test_vocab_is_deterministic_and_round_trips(tmp_path):
+    lines = ["x + y", "( x ) * y", "y / x - x"]
+    shuffled = lines[:]
+    random.Random(1).shuffle(shuffled)
+    (tmp_path / "a.txt").write_text("\n".join(lines) + "\n")
+    (tmp_path / "b.txt").write_text("\n".join(shuffled))
+    a = build_data(None, str(tmp_path / "a.txt"), 0, 0)
+    b = build_data(None, str(tmp_path / "b.txt"), 0, 0)
+    assert a.vocab == b.vocab and a.vocab.tokens[:4] == SPECIALS
+    for seq, row in zip(a.sequences, a.ids):
+        assert a.vocab.decode(row) == seq
+    assert a.ids.shape == (3, 6)
+
+
+def test_grammar_data_is_seeded_and_uses_the_grammar_vocabulary():
+    g = load_grammar("kusner")
+    a, b = build_data(g, "", 100, 3), build_data(g, "", 100, 3)
+    assert a.sequences == b.sequences and (a.ids == b.ids).all()
+    assert set(a.vocab.tokens[4:]) == set(g.terminals) and a.seq_len == g.max_len + 1
+
+
+def test_data_file_longer_lines_are_dropped_and_none_left_is_an_error(tmp_path):
+    g = load_grammar("kusner", max_len=3)
+    f = tmp_path / "d.txt"
+    f.write_text("x + x\nx + x + x\n")
+    assert build_data(g, str(f), 0, 0).sequences == [("x", "+", "x")]
+    f.write_text("x + x + x\n")
+    with pytest.raises(UserError, match="no sequence has at most 3 tokens"):
+        build_data(g, str(f), 0, 0)
+
+
+def test_read_errors(tmp_path):
+    with pytest.raises(UserError, match="does not exist"):
+        read_sequences(tmp_path / "missing.txt")
+    (tmp_path / "empty.txt").write_text("\n\n")
+    with pytest.raises(UserError, match="is empty"):
+        read_sequences(tmp_path / "empty.txt")
+    (tmp_path / "latin.txt").write_bytes(b"x + y\ncaf\xe9 + x\n")
+    with pytest.raises(UserError, match=r"not UTF-8 text \(line 2\)"):
+        read_sequences(tmp_path / "latin.txt")
+
+
+def test_samples_keep_empty_lines(tmp_path):
+    (tmp_path / "s.txt").write_text("x + y\n\nx\n")
+    assert read_sequences(tmp_path / "s.txt", keep_empty=True) == [("x", "+", "y"), (), ("x",)]
+
+
+def test_config_overrides_types_and_round_trip(tmp_path):
+    cfg = load_config(None, ["train.adv_steps=7", "discriminator.filter_widths=2,3",
+                             "generator.straight_through=false", "train.g_lr=3e-4", "data.grammar=kusner"])
+    assert cfg.train.adv_steps == 7 and cfg.discriminator.filter_widths == [2, 3]
+    assert cfg.generator.straight_through is False and cfg.train.g_lr == 3e-4
+    p = tmp_path / "c.toml"
+    p.write_text(to_toml(cfg))
+    assert load_config(str(p), []) == cfg
+    assert from_dict(cfg.to_dict()) == cfg
+
+
+@pytest.mark.parametrize("item, match", [
+    ("train.nope=1", "unknown config key 'train.nope'"),
+    ("nope=1", "unknown config key 'nope'"),
+    ("train.adv_steps=1.5", "train.adv_steps: '1.5' is not a valid int"),
+    ("generator.straight_through=maybe", "not a valid bool"),
+    ("train.loss=wgan", "train.loss: choose one of"),
+    ("train.batch_size=0", "train.batch_size: must be at least 1"),
+    ("temperature.tau_end=0", "temperature.tau_end: must be positive"),
+    ("train.adv_steps", "expected key=value"),
+])
+def test_bad_overrides(item, match):
+    with pytest.raises(UserError, match=match):
+        load_config(None, [item])
+
+
+def test_bad_config_file(tmp_path):
+    with pytest.raises(UserError, match="does not exist"):
+        load_config(str(tmp_path / "none.toml"), [])
+    (tmp_path / "bad.toml").write_text("[train\n")
+    with pytest.raises(UserError, match="not valid TOML"):
+        load_config(str(tmp_path / "bad.toml"), [])
+    (tmp_path / "types.toml").write_text("[train]\nadv_steps = \"ten\"\n")
+    with pytest.raises(UserError, match="train.adv_steps"):
+        load_config(str(tmp_path / "types.toml"), [])
+
+
+def test_defaults_are_valid():
+    assert load_config(None, []) == Config()

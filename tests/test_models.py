@@ -1,0 +1,139 @@
+import pytest
+import torch
+
+from seqgan_gumbel.discriminator import CNNDiscriminator, LSTMDiscriminator, minibatch_std
+from seqgan_gumbel.generator import FEEDBACK_MODES, Generator, end_mask, one_hot
+from seqgan_gumbel.losses import LOSSES, discriminator_loss, generator_loss, gradient_penalty
+
+V, T = 9, 8  # ids: 0 pad, 1 bos, 2 eos, 3 unk, then 5 tokens
+
+
+def make_gen(**kw):
+    torch.manual_seed(0)
+    return Generator(V, 6, 10, T, bos=1, eos=2, pad=0, banned=(0, 1, 3), **kw)
+
+
+def test_end_mask_and_padding_after_the_end_token():
+    tokens = torch.tensor([[4, 2, 5, 2], [4, 5, 6, 7], [2, 4, 4, 4]])
+    assert end_mask(tokens, 2).tolist() == [[1, 1, 0, 0], [1, 1, 1, 1], [1, 0, 0, 0]]
+    oh = one_hot(torch.tensor([[4, 2, 0]]), V, pad=0)
+    assert oh[0, 2].abs().sum() == 0 and oh[0, 0, 4] == 1
+
+
+@pytest.mark.parametrize("feedback", FEEDBACK_MODES)
+@pytest.mark.parametrize("straight_through", [True, False])
+def test_generate_shapes_masks_and_gradients(feedback, straight_through):
+    gen = make_gen()
+    out = gen.generate(32, tau=0.5, feedback=feedback, straight_through=straight_through)
+    assert out.onehot.shape == (32, T, V) and out.tokens.shape == (32, T)
+    # Banned tokens never appear; everything after the first end token is padding and zero.
+    assert not torch.isin(out.tokens, torch.tensor([1, 3])).any()
+    after = out.mask == 0
+    assert (out.tokens[after] == 0).all() and (out.onehot[after] == 0).all()
+    assert torch.allclose(out.onehot[~after].sum(-1), torch.ones(int((~after).sum())), atol=1e-5)
+    if straight_through:
+        assert torch.equal(out.onehot, one_hot(out.tokens, V, 0))
+    # The discriminator's gradient reaches every generator weight that shapes the sample.
+    w = torch.randn(T, V)
+    (out.onehot * w).sum().backward()
+    assert gen.out.weight.grad.abs().sum() > 0
+    assert gen.lstm.weight_hh_l0.grad.abs().sum() > 0
+    if feedback != "hard":
+        assert gen.embedding.weight.grad.abs().sum() > 0
+
+
+def test_hard_tokens_follow_the_model_distribution():
+    # The first token of generate() is a draw from softmax(first-step logits).
+    gen = make_gen()
+    with torch.no_grad():
+        probs = torch.softmax(gen.logits(torch.zeros(1, T, dtype=torch.long))[0, 0], -1)
+        torch.manual_seed(5)
+        first = gen.generate(40_000, need_relaxed=False).tokens[:, 0]
+    freq = torch.bincount(first, minlength=V).float() / 40_000
+    se = (probs * (1 - probs) / 40_000).sqrt()
+    assert ((freq - probs).abs() <= 5 * se + 1e-6).all()
+
+
+def test_temperature_sharpens_sampling():
+    gen = make_gen()
+    with torch.no_grad():
+        torch.manual_seed(1)
+        cold = gen.generate(4000, temperature=0.2, need_relaxed=False).tokens[:, 0]
+        torch.manual_seed(1)
+        warm = gen.generate(4000, temperature=1.0, need_relaxed=False).tokens[:, 0]
+    mode = torch.bincount(warm, minlength=V).argmax()
+    assert (cold == mode).float().mean() > (warm == mode).float().mean()
+
+
+def test_token_nll_matches_a_step_by_step_computation():
+    gen = make_gen()
+    tokens = torch.tensor([[4, 5, 2, 0, 0, 0, 0, 0], [6, 6, 6, 6, 6, 6, 6, 2]])
+    got = gen.token_nll(tokens)
+    # Independent: run the LSTM one step at a time and add -log p of each real token.
+    with torch.no_grad():
+        for b in range(2):
+            state, prev, total = None, 1, 0.0
+            for t in range(T):
+                h, state = gen.lstm(gen.embedding(torch.tensor([[prev]])), state)
+                logp = torch.log_softmax(gen.out(h[0, 0]) + gen.logit_mask, -1)
+                if tokens[b, t] == 0:
+                    break
+                total -= logp[tokens[b, t]].item()
+                prev = tokens[b, t].item()
+            assert got[b].item() == pytest.approx(total, rel=1e-5)
+
+
+def test_latent_noise_changes_the_initial_state():
+    gen = make_gen(z_dim=4)
+    tokens = torch.full((2, T), 4)
+    z = torch.randn(2, 4)
+    a = gen.token_nll(tokens, z)
+    assert not torch.allclose(a, gen.token_nll(tokens, -z))
+    assert torch.allclose(a, gen.token_nll(tokens, z))
+
+
+@pytest.mark.parametrize("disc", [
+    lambda: CNNDiscriminator(V, 8, (2, 3), 5, 0.0, True),
+    lambda: LSTMDiscriminator(V, 8, 6, 0.0, True),
+])
+def test_discriminators_embed_soft_and_hard_alike_and_ignore_padding(disc):
+    torch.manual_seed(0)
+    d = disc().eval()
+    x = one_hot(torch.randint(4, V, (4, T)), V, 0)
+    assert d(x).shape == (4,)
+    # A soft input equal to a one-hot is scored exactly like it (same bias-free embedding).
+    assert torch.equal(d(x), d(x.clone().requires_grad_(True)).detach())
+    e = d.embed(torch.zeros(1, 1, V))
+    assert e.abs().sum() == 0
+
+
+def test_minibatch_std_is_finite_when_samples_coincide():
+    feats = torch.ones(16, 5, requires_grad=True)
+    s = minibatch_std(feats)
+    s.sum().backward()
+    assert torch.isfinite(s).all() and torch.isfinite(feats.grad).all()
+    assert s[0].item() == pytest.approx(1e-4)
+    varied = torch.randn(16, 5)
+    assert minibatch_std(varied)[0].item() == pytest.approx(varied.std(0, unbiased=False).mean().item(), rel=1e-5)
+
+
+def test_gradient_penalty_closed_form_for_a_linear_critic():
+    torch.manual_seed(0)
+    w = torch.randn(T, V)
+    critic = lambda x: (x * w).sum(dim=(1, 2))
+    real, fake = torch.rand(6, T, V), torch.rand(6, T, V)
+    assert gradient_penalty(critic, real, fake).item() == pytest.approx((w.norm().item() - 1) ** 2, rel=1e-5)
+
+
+def test_losses_closed_forms():
+    real, fake = torch.tensor([2.0, 0.5]), torch.tensor([-1.0, 1.0])
+    sp = torch.nn.functional.softplus  # -log sigmoid(x) = softplus(-x)
+    assert discriminator_loss("standard", real, fake).item() == pytest.approx(
+        (sp(-real).mean() + sp(fake).mean()).item())
+    assert generator_loss("standard", None, fake).item() == pytest.approx(sp(-fake).mean().item())
+    assert discriminator_loss("rsgan", real, fake).item() == pytest.approx(sp(-(real - fake)).mean().item())
+    assert generator_loss("rsgan", real, fake).item() == pytest.approx(sp(-(fake - real)).mean().item())
+    assert discriminator_loss("wgan-gp", real, fake).item() == pytest.approx(0.0 - 1.25)
+    assert generator_loss("wgan-gp", real, fake).item() == pytest.approx(0.0)
+    assert discriminator_loss("hinge", real, fake).item() == pytest.approx(0.25 + 1.0)
+    assert set(LOSSES) == {"standard", "rsgan", "wgan-gp", "hinge"}
