@@ -13,6 +13,13 @@ FORMAT = "seqgan_gumbel/1"
 CHECKPOINT_NAME = "checkpoint.pt"
 
 
+def default_file_mode() -> int:
+    """The mode a plain open() would give a new file (mkstemp's files are 0600)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def atomic_write_bytes(path: Path, writer) -> None:
     """Call writer(file) on a temporary file beside path, fsync it, then rename it over path."""
     path = Path(path)
@@ -22,6 +29,7 @@ def atomic_write_bytes(path: Path, writer) -> None:
             writer(f)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, default_file_mode())
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

@@ -42,7 +42,11 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--config", metavar="FILE.toml", help="TOML file of config sections (see the keys below)")
     t.add_argument("--set", metavar="KEY=VALUE", action="append", default=[], dest="overrides",
                    help="override one config key, e.g. --set train.adv_steps=200; repeatable")
-    t.add_argument("--out", metavar="DIR", default="runs/latest", help="run directory (default: runs/latest)")
+    t.add_argument("--oracle-params", metavar="FILE.npz",
+                   help="train on the SeqGAN oracle with these published weights (sets data.kind=oracle "
+                        "and data.oracle_params); without it data.kind=oracle uses a seeded random oracle")
+    t.add_argument("--out", metavar="DIR",
+                   help="run directory (default: a new runs/<data>-<date>-<time>, printed at the end)")
     t.add_argument("--overwrite", action="store_true", help="replace an existing run in --out")
     t.add_argument("--dry-run", action="store_true",
                    help="a handful of steps of every phase at a tiny size, the whole run directory written")
@@ -60,19 +64,35 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--out", metavar="FILE", help="write here (atomically) instead of standard output")
     s.add_argument("--device", default="cpu", help="cpu (default), cuda, cuda:N or auto")
 
-    e = sub.add_parser("evaluate", help="score samples against a grammar",
-                       description="Score a file of samples (one per line; an empty line is an empty sample) "
-                                   "against a toy grammar: validity, uniqueness, novelty, mean length and the "
+    e = sub.add_parser("evaluate", help="score samples against a grammar or the synthetic oracle",
+                       description="Score a file of samples (one per line; an empty line is an empty sample). "
+                                   "With a grammar: validity, uniqueness, novelty, mean length and the "
                                    "grammar's exact NLL of the valid samples, beside the same figures for "
-                                   "strings drawn from the grammar itself.")
+                                   "strings drawn from the grammar itself. With --oracle: NLL_oracle, the "
+                                   "oracle's mean per-token NLL of token-id sequences.")
     e.add_argument("--samples", metavar="FILE", required=True, help="samples to score")
     e.add_argument("--grammar", metavar="NAME", help="arith, kusner or a .cfg file (default: the --run's)")
+    e.add_argument("--oracle", metavar="FILE.npz",
+                   help="oracle weights; the samples are token ids (default for an oracle --run: its oracle.npz)")
     e.add_argument("--train", metavar="FILE", help="training sequences, for novelty (default: the --run's train.txt)")
     e.add_argument("--run", metavar="DIR", help="take the grammar and the training set from this run")
     e.add_argument("--reference", metavar="N", type=int, default=None,
                    help="also score N strings drawn from the grammar (default: as many as the samples; 0 = skip)")
     e.add_argument("--seed", type=int, default=0, help="seed for the reference strings (default 0)")
     e.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+
+    dl = sub.add_parser("data", help="fetch the standard corpora",
+                        description="Fetch the standard text-GAN splits, verify them and write them atomically.")
+    dsub = dl.add_subparsers(dest="data_command", required=True, parser_class=_Parser)
+    get = dsub.add_parser("download", help="download coco or emnlp into --dest",
+                          description="Download a corpus split (train.txt and test.txt) into --dest, with a "
+                                      "progress bar. Each file is checked (line count, and SHA-256 where one is "
+                                      "recorded) before it is renamed into place; a failed check leaves nothing.")
+    get.add_argument("name", choices=("coco", "emnlp"), help="coco: MS COCO captions (Texygen split); "
+                                                            "emnlp: EMNLP 2017 WMT News (RelGAN's copy)")
+    get.add_argument("--dest", metavar="DIR", required=True, help="directory to write train.txt and test.txt to")
+    get.add_argument("--base-url", metavar="URL", help="fetch the same file names from this mirror instead")
+    get.add_argument("--quiet", action="store_true", help="no progress bar")
 
     y = sub.add_parser("toy", help="learn a 5-value categorical distribution (the seed's toy)",
                        description="A logits-only Gumbel-softmax generator against a logistic-regression "
@@ -90,9 +110,14 @@ def _cmd_train(args) -> int:
     from .config import dry_run, load_config
     from .trainer import train
 
-    cfg = load_config(args.config, args.overrides)
+    overrides = list(args.overrides)
+    if args.oracle_params:
+        overrides += ["data.kind=oracle", f"data.oracle_params={args.oracle_params}"]
+    cfg = load_config(args.config, overrides)
     if args.dry_run:
         cfg = dry_run(cfg)
+    if args.out is None:
+        args.out = _fresh_run_dir(cfg)
     summary = train(cfg, args.out, overwrite=args.overwrite, progress=not args.quiet)
     line = f"run written to {args.out} in {summary['wall_s']:.1f} s on {summary['device']}"
     if "samples" in summary:
@@ -100,6 +125,22 @@ def _cmd_train(args) -> int:
         line += f"; {sc['n']} samples: {sc['valid']:.1%} valid, {sc['unique']:.1%} unique"
     print(line)
     return 0
+
+
+def _fresh_run_dir(cfg) -> str:
+    """runs/<grammar or data file>-<local time>, with a suffix if that name is taken."""
+    import time
+
+    if cfg.data.kind == "oracle":
+        name = "oracle"
+    else:
+        name = Path(cfg.data.path).stem if cfg.data.path else Path(cfg.data.grammar).stem
+    base = Path("runs") / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    out, k = base, 1
+    while out.exists():
+        k += 1
+        out = base.with_name(f"{base.name}-{k}")
+    return str(out)
 
 
 def _cmd_sample(args) -> int:
@@ -112,7 +153,7 @@ def _cmd_sample(args) -> int:
         raise UserError(f"--temperature must be a positive number, got {args.temperature}")
     run = load_run(args.run, args.device)
     samples = draw_samples(run.generator, run.vocab, args.num, temperature=args.temperature, seed=args.seed)
-    text = "".join(" ".join(s) + "\n" for s in samples)
+    text = "".join(run.vocab.text(s) + "\n" for s in samples)
     if args.out:
         atomic_write_bytes(Path(args.out), lambda f: f.write(text.encode("utf-8")))
     else:
@@ -125,18 +166,34 @@ def _cmd_evaluate(args) -> int:
     from .grammar import load_grammar
     from .grammar_metrics import grammar_scores
 
-    grammar_name, train_file = args.grammar, args.train
+    grammar_name, train_file, oracle_file = args.grammar, args.train, args.oracle
     if args.run:
         from .config import from_dict
         from .checkpoint import load_checkpoint
 
         state = load_checkpoint(args.run)
         cfg = from_dict(state["config"], "checkpoint config")
-        grammar_name = grammar_name or cfg.data.grammar
+        if cfg.data.kind == "oracle":
+            oracle_file = oracle_file or str(Path(args.run) / "oracle.npz")
+        elif cfg.data.kind == "grammar":
+            grammar_name = grammar_name or cfg.data.grammar
         if train_file is None and (Path(args.run) / "train.txt").is_file():
             train_file = str(Path(args.run) / "train.txt")
+    if oracle_file:
+        from .oracle import load_oracle, nll_of_sequences, read_id_sequences
+
+        oracle = load_oracle(oracle_file)
+        result = {"samples_file": args.samples, "oracle": oracle_file,
+                  **nll_of_sequences(oracle, read_id_sequences(args.samples, oracle.vocab_size))}
+        if args.json:
+            print(json.dumps(result, indent=2))
+        else:
+            print(f"NLL_oracle {result['nll_oracle']:.4f} nats/token over {result['n_sequences']} "
+                  f"sequences ({result['n_tokens']} tokens)")
+        return 0
     if not grammar_name:
-        raise UserError("evaluate needs a grammar: pass --grammar NAME (arith, kusner) or --run DIR")
+        raise UserError("evaluate needs a grammar (--grammar NAME: arith, kusner), an oracle "
+                        "(--oracle FILE.npz) or a --run DIR")
     grammar = load_grammar(grammar_name)
     samples = read_sequences(args.samples, what="samples file", keep_empty=True, hint="check --samples")
     train = read_sequences(train_file, what="training file", hint="check --train") if train_file else None
@@ -165,6 +222,15 @@ def _cmd_evaluate(args) -> int:
     return 0
 
 
+def _cmd_data(args) -> int:
+    from .download import download
+
+    for r in download(args.name, args.dest, base_url=args.base_url, progress=not args.quiet):
+        check = "SHA-256 verified" if r["verified_sha256"] else f"no checksum recorded; SHA-256 {r['sha256']}"
+        print(f"{r['file']}: {r['lines']} lines, {check}")
+    return 0
+
+
 def _cmd_toy(args) -> int:
     import torch
 
@@ -188,7 +254,8 @@ def _cmd_toy(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    handler = {"train": _cmd_train, "sample": _cmd_sample, "evaluate": _cmd_evaluate, "toy": _cmd_toy}
+    handler = {"train": _cmd_train, "sample": _cmd_sample, "evaluate": _cmd_evaluate, "toy": _cmd_toy,
+               "data": _cmd_data}
     try:
         return handler[args.command](args)
     except UserError as e:

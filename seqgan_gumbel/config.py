@@ -15,10 +15,25 @@ from .schedules import SCHEDULES
 
 @dataclass
 class DataConfig:
+    kind: str = "grammar"        # grammar, corpus (a text file) or oracle (SeqGAN's synthetic data)
     grammar: str = "arith"       # built-in name (arith, kusner), a .cfg file, or "" for none
-    path: str = ""               # file of sequences, one per line; "" = draw from the grammar
-    num_train: int = 10000       # strings drawn from the grammar when no path is given
-    max_len: int = 0             # 0 = the grammar's limit (or the longest line of the file)
+    path: str = ""               # grammar: file of token sequences; corpus: the training text
+    test_path: str = ""          # corpus: held-out text; "" = a seeded split of path
+    test_fraction: float = 0.1   # corpus without test_path: share of lines held out
+    max_lines: int = 0           # corpus: read only the first N lines of each file; 0 = all
+    num_train: int = 10000       # sequences drawn from the grammar or the oracle
+    num_test: int = 10000        # oracle: held-out sequences drawn
+    max_len: int = 0             # 0 = automatic: the grammar's limit, the longest line, 20 for the oracle
+    overlong: str = "drop"       # corpus lines longer than max_len: drop or truncate
+    tokenizer: str = "word"      # corpus: word (whitespace) or bpe
+    bpe_vocab_size: int = 5000
+    min_freq: int = 1            # corpus: rarer words (or BPE pairs) are left out
+    lowercase: bool = False
+    split_punctuation: bool = False  # corpus: split punctuation off words (COCO keeps it attached)
+    vocab_includes_test: bool = False  # corpus, word-level: vocabulary from train + test lines
+                                       # (Texygen / RelGAN protocol: no unknown words in NLL_test)
+    oracle_params: str = ""      # oracle: .npz of the published oracle; "" = seeded N(0, 1) oracle
+    oracle_seed: int = 0         # seeds the random oracle and the oracle's samples
 
 
 @dataclass
@@ -70,6 +85,7 @@ class TrainConfig:
     mle_weight: float = 0.0      # weight of a teacher-forced NLL term in the generator's loss
     log_every: int = 50
     eval_samples: int = 500      # samples scored at each log step (validity for grammars)
+    eval_test: int = 1000        # held-out sequences whose NLL is taken at each log step
     num_samples: int = 2000      # written to samples.txt at the end
 
 
@@ -172,15 +188,27 @@ def validate(cfg: Config) -> None:
             raise UserError(f"config key {key}: {msg}")
 
     d, g, disc, t, tr = cfg.data, cfg.generator, cfg.discriminator, cfg.temperature, cfg.train
-    need(bool(d.grammar or d.path), "data.grammar", "set a grammar or a data.path")
+    need(d.kind in ("grammar", "corpus", "oracle"), "data.kind", "choose grammar, corpus or oracle")
+    if d.kind == "grammar":
+        need(bool(d.grammar or d.path), "data.grammar", "set a grammar or a data.path")
+    if d.kind == "corpus":
+        need(bool(d.path), "data.path", "a corpus needs the path of its training text")
     need(d.num_train >= 1, "data.num_train", "must be at least 1")
+    need(d.num_test >= 1, "data.num_test", "must be at least 1")
+    need(0 < d.test_fraction < 1, "data.test_fraction", "must be between 0 and 1")
+    need(d.overlong in ("drop", "truncate"), "data.overlong", "choose drop or truncate")
+    need(d.tokenizer in ("word", "bpe"), "data.tokenizer", "choose word or bpe")
+    need(d.bpe_vocab_size >= 1, "data.bpe_vocab_size", "must be positive")
+    need(d.min_freq >= 1, "data.min_freq", "must be at least 1")
+    need(d.max_lines >= 0, "data.max_lines", "must be 0 (all) or positive")
     need(d.max_len >= 0, "data.max_len", "must be 0 (automatic) or positive")
     for key, v in (("generator.emb_dim", g.emb_dim), ("generator.hidden_dim", g.hidden_dim),
                    ("discriminator.emb_dim", disc.emb_dim), ("discriminator.hidden_dim", disc.hidden_dim),
                    ("discriminator.num_filters", disc.num_filters),
                    ("train.batch_size", tr.batch_size), ("train.d_steps", tr.d_steps),
                    ("train.g_steps", tr.g_steps), ("train.log_every", tr.log_every),
-                   ("train.eval_samples", tr.eval_samples), ("train.num_samples", tr.num_samples)):
+                   ("train.eval_samples", tr.eval_samples), ("train.eval_test", tr.eval_test),
+                   ("train.num_samples", tr.num_samples)):
         need(v >= 1, key, f"must be at least 1, got {v}")
     need(g.z_dim >= 0, "generator.z_dim", "must be 0 or positive")
     need(g.feedback in FEEDBACK_MODES, "generator.feedback", f"choose one of {', '.join(FEEDBACK_MODES)}")
@@ -219,11 +247,14 @@ def dry_run(cfg: Config) -> Config:
     """The same config at a tiny size: a handful of steps of every phase, in seconds."""
     small = from_dict(cfg.to_dict())
     small.data.num_train = min(small.data.num_train, 256)
+    small.data.num_test = min(small.data.num_test, 64)
+    small.data.max_lines = min(small.data.max_lines or 256, 256)
     small.train.batch_size = min(small.train.batch_size, 16)
     small.train.mle_steps = min(small.train.mle_steps, 5)
     small.train.adv_steps = min(small.train.adv_steps, 3)
     small.train.log_every = 1
     small.train.eval_samples = min(small.train.eval_samples, 32)
+    small.train.eval_test = min(small.train.eval_test, 32)
     small.train.num_samples = min(small.train.num_samples, 32)
     validate(small)
     return small

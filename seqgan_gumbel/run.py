@@ -15,10 +15,11 @@ from .grammar import Grammar, load_grammar
 from .vocab import Vocab
 
 
-def build_generator(cfg: Config, vocab: Vocab, seq_len: int) -> Generator:
+def build_generator(cfg: Config, vocab: Vocab, seq_len: int, banned: tuple[int, ...]) -> Generator:
+    """banned: ids never emitted (see SequenceData.banned)."""
     g = cfg.generator
     return Generator(len(vocab), g.emb_dim, g.hidden_dim, seq_len, bos=vocab.bos, eos=vocab.eos,
-                     pad=vocab.pad, banned=(vocab.pad, vocab.bos, vocab.unk), z_dim=g.z_dim)
+                     pad=vocab.pad, banned=banned, z_dim=g.z_dim)
 
 
 def build_discriminator(cfg: Config, vocab: Vocab) -> torch.nn.Module:
@@ -38,7 +39,7 @@ def resolve_device(name: str) -> torch.device:
 
 
 def grammar_of(cfg: Config, max_len: int | None = None) -> Grammar | None:
-    if not cfg.data.grammar:
+    if cfg.data.kind != "grammar" or not cfg.data.grammar:
         return None
     return load_grammar(cfg.data.grammar, max_len or cfg.data.max_len or None)
 
@@ -51,6 +52,8 @@ class LoadedRun:
     grammar: Grammar | None
     max_len: int
     path: Path
+    fixed_length: bool = False
+    tokenizer_json: str | None = None
 
 
 def load_run(run_dir: str | Path, device: str = "cpu") -> LoadedRun:
@@ -59,29 +62,49 @@ def load_run(run_dir: str | Path, device: str = "cpu") -> LoadedRun:
     try:
         cfg = from_dict(state["config"], "checkpoint config")
         validate(cfg)
-        vocab = Vocab(tuple(state["vocab"]))
-        max_len = int(state["max_len"])
-        gen = build_generator(cfg, vocab, max_len + 1)
+        vocab = Vocab(tuple(state["vocab"]), state.get("decoder", "space"))
+        max_len, fixed = int(state["max_len"]), bool(state.get("fixed_length", False))
+        gen = build_generator(cfg, vocab, max_len if fixed else max_len + 1, tuple(state["banned"]))
         gen.load_state_dict(state["generator"])
     except (KeyError, RuntimeError, UserError) as e:
         raise UserError(f"checkpoint in {run_dir} does not match this version of seqgan_gumbel "
                         f"({type(e).__name__}: {str(e).splitlines()[0][:120]})") from None
     gen.to(resolve_device(device)).eval()
-    return LoadedRun(cfg, vocab, gen, grammar_of(cfg, max_len), max_len, Path(run_dir))
+    return LoadedRun(cfg, vocab, gen, grammar_of(cfg, max_len), max_len, Path(run_dir), fixed,
+                     state.get("tokenizer_json") or None)
 
 
 @torch.no_grad()
-def draw_samples(gen: Generator, vocab: Vocab, num: int, *, temperature: float = 1.0,
-                 batch_size: int = 1000, seed: int | None = None) -> list[tuple[str, ...]]:
-    """num decoded samples (token tuples) from the generator at a sampling temperature."""
+def draw_ids(gen: Generator, num: int, *, temperature: float = 1.0, batch_size: int = 1000,
+             seed: int | None = None) -> torch.Tensor:
+    """[num, T] token ids (CPU) from the generator at a sampling temperature; pad after the end."""
     if seed is not None:
         torch.manual_seed(seed)
     was_training = gen.training
     gen.eval()
-    out: list[tuple[str, ...]] = []
-    while len(out) < num:
-        b = min(batch_size, num - len(out))
-        toks = gen.generate(b, temperature=temperature, need_relaxed=False).tokens.cpu()
-        out.extend(vocab.decode(row) for row in toks.tolist())
+    out = []
+    for start in range(0, num, batch_size):
+        b = min(batch_size, num - start)
+        out.append(gen.generate(b, temperature=temperature, need_relaxed=False).tokens.cpu())
     gen.train(was_training)
-    return out
+    return torch.cat(out)
+
+
+def draw_samples(gen: Generator, vocab: Vocab, num: int, **kw) -> list[tuple[str, ...]]:
+    """num decoded samples (token tuples) from the generator; keywords as draw_ids."""
+    return [vocab.decode(row) for row in draw_ids(gen, num, **kw).tolist()]
+
+
+@torch.no_grad()
+def generator_nll(gen: Generator, ids: torch.Tensor, pad: int, batch_size: int = 1000) -> float:
+    """The generator's mean NLL per token (nats) of sequences [N, T], end token included."""
+    was_training = gen.training
+    gen.eval()
+    device = gen.embedding.weight.device
+    total, count = 0.0, 0
+    for start in range(0, ids.shape[0], batch_size):
+        x = ids[start:start + batch_size].to(device)
+        total += gen.token_nll(x).double().sum().item()
+        count += int((x != pad).sum())
+    gen.train(was_training)
+    return total / count

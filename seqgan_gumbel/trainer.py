@@ -12,13 +12,15 @@ from tqdm import tqdm
 
 from .checkpoint import CHECKPOINT_NAME, save_checkpoint
 from .config import Config, to_toml
-from .data import SequenceData, build_data, write_sequences
+from .data import SequenceData, build_data, write_lines
 from .errors import UserError
 from .generator import one_hot
 from .grammar_metrics import grammar_scores
 from .losses import discriminator_loss, generator_loss, gradient_penalty
-from .run import build_discriminator, build_generator, draw_samples, grammar_of, resolve_device
+from .run import (build_discriminator, build_generator, draw_ids, generator_nll, grammar_of,
+                  resolve_device)
 from .schedules import temperature
+from .vocab import SPECIALS
 
 RUN_MARKERS = ("config.toml", CHECKPOINT_NAME, "metrics.jsonl")
 
@@ -49,11 +51,11 @@ class Trainer:
         self.cfg, self.out, self.progress = cfg, out, progress
         tr = cfg.train
         self.grammar = grammar_of(cfg)
-        self.data: SequenceData = build_data(self.grammar, cfg.data.path, cfg.data.num_train, tr.seed)
         self.device = resolve_device(tr.device)
+        self.data: SequenceData = build_data(cfg, self.grammar, self.device)
         torch.manual_seed(tr.seed)
         vocab = self.data.vocab
-        self.gen = build_generator(cfg, vocab, self.data.seq_len).to(self.device)
+        self.gen = build_generator(cfg, vocab, self.data.seq_len, self.data.banned).to(self.device)
         self.disc = build_discriminator(cfg, vocab).to(self.device)
         betas = (tr.beta1, tr.beta2)
         self.opt_mle = torch.optim.Adam(self.gen.parameters(), lr=tr.mle_lr)
@@ -132,18 +134,32 @@ class Trainer:
 
     # ------------------------------------------------------------- the run
     def evaluate(self) -> dict:
-        if self.grammar is None:
-            return {}
-        samples = draw_samples(self.gen, self.data.vocab, self.cfg.train.eval_samples)
-        s = grammar_scores(samples, self.grammar)
-        return {"valid": s["valid"], "unique": s["unique"], "mean_length": s["mean_length"]}
+        """The data's own quality figures on freshly drawn samples (and held-out NLL)."""
+        ids = draw_ids(self.gen, self.cfg.train.eval_samples)
+        out = {}
+        if self.grammar is not None:
+            s = grammar_scores([self.data.vocab.decode(r) for r in ids.tolist()], self.grammar)
+            out = {"valid": s["valid"], "unique": s["unique"], "mean_length": s["mean_length"]}
+        if self.data.oracle is not None:
+            out["nll_oracle"] = self.data.oracle.nll(ids - len(SPECIALS))
+        if self.data.test_ids is not None:
+            out["nll_test"] = generator_nll(self.gen, self.data.test_ids[:self.cfg.train.eval_test],
+                                            self.data.vocab.pad)
+        return out
 
     def run(self) -> dict:
         cfg, tr = self.cfg, self.cfg.train
         t = cfg.temperature
+        data, vocab = self.data, self.data.vocab
         (self.out / "config.toml").write_text(to_toml(cfg), encoding="utf-8")
-        (self.out / "vocab.json").write_text(json.dumps(list(self.data.vocab.tokens)), encoding="utf-8")
-        write_sequences(self.out / "train.txt", self.data.sequences)
+        (self.out / "vocab.json").write_text(json.dumps(list(vocab.tokens)), encoding="utf-8")
+        write_lines(self.out / "train.txt", (vocab.text(s) for s in data.sequences))
+        if data.test_lines is not None:
+            write_lines(self.out / "test.txt", data.test_lines)
+        if data.tokenizer_json is not None:
+            (self.out / "tokenizer.json").write_text(data.tokenizer_json, encoding="utf-8")
+        if data.oracle is not None:
+            data.oracle.save(self.out / "oracle.npz")
         total = tr.mle_steps + tr.adv_steps
         bar = tqdm(total=total, disable=not self.progress, dynamic_ncols=True, unit="step")
         with open(self.out / "metrics.jsonl", "w", encoding="utf-8") as log:
@@ -159,6 +175,7 @@ class Trainer:
                                  for k, v in row.items() if k not in ("elapsed_s", "phase")})
 
             self.gen.train()
+            record("init", -1, {}, True)   # the untrained generator, as the baseline of every figure
             for step in range(tr.mle_steps):
                 self._where = f"maximum-likelihood step {step + 1}"
                 record("mle", step, self.mle_step(), step == tr.mle_steps - 1)
@@ -172,13 +189,18 @@ class Trainer:
                 bar.update()
         bar.close()
         self.save()
-        samples = draw_samples(self.gen, self.data.vocab, tr.num_samples)
-        write_sequences(self.out / "samples.txt", samples)
+        ids = draw_ids(self.gen, tr.num_samples)
+        samples = [vocab.decode(r) for r in ids.tolist()]
+        write_lines(self.out / "samples.txt", (vocab.text(s) for s in samples))
         summary = {"wall_s": round(time.perf_counter() - self.start_time, 2),
                    "device": str(self.device), "threads": torch.get_num_threads(),
-                   "mle_steps": tr.mle_steps, "adv_steps": tr.adv_steps}
+                   "mle_steps": tr.mle_steps, "adv_steps": tr.adv_steps, "data": data.stats}
         if self.grammar is not None:
-            summary["samples"] = grammar_scores(samples, self.grammar, self.data.sequences)
+            summary["samples"] = grammar_scores(samples, self.grammar, data.sequences)
+        if data.oracle is not None:
+            summary["nll_oracle"] = data.oracle.nll(ids - len(SPECIALS))
+        if data.test_ids is not None:
+            summary["nll_test"] = generator_nll(self.gen, data.test_ids, vocab.pad)
         (self.out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
         return summary
 
@@ -186,7 +208,11 @@ class Trainer:
         state = {
             "config": self.cfg.to_dict(),
             "vocab": list(self.data.vocab.tokens),
+            "decoder": self.data.vocab.decoder,
             "max_len": self.data.max_len,
+            "fixed_length": self.data.fixed_length,
+            "banned": list(self.data.banned),
+            "tokenizer_json": self.data.tokenizer_json or "",
             "generator": self.gen.state_dict(),
             "discriminator": self.disc.state_dict(),
             "step": self.cfg.train.mle_steps + self.cfg.train.adv_steps,

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 PAD, BOS, EOS, UNK = "<pad>", "<bos>", "<eos>", "<unk>"
@@ -11,9 +12,14 @@ SPECIALS = (PAD, BOS, EOS, UNK)
 
 @dataclass(frozen=True)
 class Vocab:
-    """Ids are positions in `tokens`; the specials always come first, in SPECIALS order."""
+    """Ids are positions in `tokens`; the specials always come first, in SPECIALS order.
+
+    decoder says how tokens become text: 'space' joins them with single spaces (words,
+    grammar symbols, oracle ids), 'metaspace' glues BPE pieces and turns '▁' into spaces.
+    """
 
     tokens: tuple[str, ...]
+    decoder: str = "space"
 
     @classmethod
     def from_tokens(cls, words) -> "Vocab":
@@ -42,14 +48,29 @@ class Vocab:
     def index(self) -> dict[str, int]:
         return {t: i for i, t in enumerate(self.tokens)}
 
-    def encode_batch(self, sequences, length: int) -> torch.Tensor:
-        """[N, length] ids: tokens, one end token, then padding. Sequences must fit length - 1."""
+    def encode_batch(self, sequences, length: int, *, end_token: bool = True) -> torch.Tensor:
+        """[N, length] ids: tokens, one end token (unless fixed-length), then padding."""
         ids = self.index()
-        out = torch.full((len(sequences), length), self.pad, dtype=torch.long)
-        for row, seq in enumerate(sequences):
-            enc = [ids.get(t, self.unk) for t in seq] + [self.eos]
-            out[row, : len(enc)] = torch.tensor(enc, dtype=torch.long)
-        return out
+        return self.pack([[ids.get(t, self.unk) for t in seq] for seq in sequences], length,
+                         end_token=end_token)
+
+    def pack(self, id_lists, length: int, *, end_token: bool = True) -> torch.Tensor:
+        """[N, length] tensor of id lists, each followed by the end token (optional) and padding."""
+        lens = np.fromiter((len(x) for x in id_lists), dtype=np.int64, count=len(id_lists))
+        if len(lens) and lens.max() + int(end_token) > length:
+            raise ValueError(f"a sequence of {lens.max()} ids does not fit length {length}")
+        flat = np.fromiter((i for x in id_lists for i in x), dtype=np.int64, count=int(lens.sum()))
+        out = np.full((len(id_lists), length), self.pad, dtype=np.int64)
+        out[np.arange(length)[None, :] < lens[:, None]] = flat      # row-major fill, row by row
+        if end_token:
+            out[np.arange(len(id_lists)), lens] = self.eos
+        return torch.from_numpy(out)
+
+    def text(self, tokens) -> str:
+        """Tokens (as decoded by `decode`) joined into a line of text."""
+        if self.decoder == "metaspace":
+            return "".join(tokens).replace("▁", " ").strip()
+        return " ".join(tokens)
 
     def decode(self, ids) -> tuple[str, ...]:
         """Tokens up to the first end token; padding and start tokens are dropped."""

@@ -18,3 +18,10 @@ def run_cli(*args, cwd=None, timeout=600):
     """Run the command line in a fresh interpreter, as a user would."""
     return subprocess.run([sys.executable, "-m", "seqgan_gumbel", *map(str, args)],
                           capture_output=True, text=True, cwd=cwd, timeout=timeout)
+
+
+SHARED_DATA = ROOT.parent / "shared" / "data"
+COCO = SHARED_DATA / "coco"
+ORACLE = SHARED_DATA / "oracle" / "seqgan_oracle_lstm.npz"
+needs_coco = pytest.mark.skipif(not (COCO / "train.txt").is_file(), reason="../shared/data/coco not present")
+needs_oracle = pytest.mark.skipif(not ORACLE.is_file(), reason="../shared/data/oracle not present")

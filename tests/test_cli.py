@@ -24,8 +24,9 @@ def test_dry_run_writes_the_whole_run_directory(dry_run_dir):
     assert {"config.toml", "vocab.json", "train.txt", "metrics.jsonl", "checkpoint.pt",
             "samples.txt", "summary.json"} <= names
     rows = [json.loads(l) for l in (dry_run_dir / "metrics.jsonl").read_text().splitlines()]
-    assert {r["phase"] for r in rows} == {"mle", "adv"}  # both phases ran
+    assert {r["phase"] for r in rows} == {"init", "mle", "adv"}  # both phases ran
     assert all("valid" in r for r in rows)
+    assert rows[0]["phase"] == "init" and rows[0]["step"] == 0
     adv = [r for r in rows if r["phase"] == "adv"]
     assert adv[0]["tau"] == 1.0 and adv[-1]["tau"] == pytest.approx(0.1)
     # The checkpoint holds weights, config and vocabulary, and loads without unpickling code.

@@ -3,7 +3,7 @@ import random
 import pytest
 
 from seqgan_gumbel.config import Config, from_dict, load_config, to_toml
-from seqgan_gumbel.data import build_data, read_sequences
+from seqgan_gumbel.data import grammar_data, read_sequences
 from seqgan_gumbel.errors import UserError
 from seqgan_gumbel.grammar import load_grammar
 from seqgan_gumbel.vocab import SPECIALS, Vocab
@@ -15,8 +15,8 @@ def test_vocab_is_deterministic_and_round_trips(tmp_path):
     random.Random(1).shuffle(shuffled)
     (tmp_path / "a.txt").write_text("\n".join(lines) + "\n")
     (tmp_path / "b.txt").write_text("\n".join(shuffled))
-    a = build_data(None, str(tmp_path / "a.txt"), 0, 0)
-    b = build_data(None, str(tmp_path / "b.txt"), 0, 0)
+    a = grammar_data(None, str(tmp_path / "a.txt"), 0, 0)
+    b = grammar_data(None, str(tmp_path / "b.txt"), 0, 0)
     assert a.vocab == b.vocab and a.vocab.tokens[:4] == SPECIALS
     for seq, row in zip(a.sequences, a.ids):
         assert a.vocab.decode(row) == seq
@@ -25,7 +25,7 @@ def test_vocab_is_deterministic_and_round_trips(tmp_path):
 
 def test_grammar_data_is_seeded_and_uses_the_grammar_vocabulary():
     g = load_grammar("kusner")
-    a, b = build_data(g, "", 100, 3), build_data(g, "", 100, 3)
+    a, b = grammar_data(g, "", 100, 3), grammar_data(g, "", 100, 3)
     assert a.sequences == b.sequences and (a.ids == b.ids).all()
     assert set(a.vocab.tokens[4:]) == set(g.terminals) and a.seq_len == g.max_len + 1
 
@@ -34,10 +34,10 @@ def test_data_file_longer_lines_are_dropped_and_none_left_is_an_error(tmp_path):
     g = load_grammar("kusner", max_len=3)
     f = tmp_path / "d.txt"
     f.write_text("x + x\nx + x + x\n")
-    assert build_data(g, str(f), 0, 0).sequences == [("x", "+", "x")]
+    assert grammar_data(g, str(f), 0, 0).sequences == [("x", "+", "x")]
     f.write_text("x + x + x\n")
     with pytest.raises(UserError, match="no sequence has at most 3 tokens"):
-        build_data(g, str(f), 0, 0)
+        grammar_data(g, str(f), 0, 0)
 
 
 def test_read_errors(tmp_path):
