@@ -64,22 +64,49 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--out", metavar="FILE", help="write here (atomically) instead of standard output")
     s.add_argument("--device", default="cpu", help="cpu (default), cuda, cuda:N or auto")
 
-    e = sub.add_parser("evaluate", help="score samples against a grammar or the synthetic oracle",
-                       description="Score a file of samples (one per line; an empty line is an empty sample). "
-                                   "With a grammar: validity, uniqueness, novelty, mean length and the "
-                                   "grammar's exact NLL of the valid samples, beside the same figures for "
-                                   "strings drawn from the grammar itself. With --oracle: NLL_oracle, the "
-                                   "oracle's mean per-token NLL of token-id sequences.")
-    e.add_argument("--samples", metavar="FILE", required=True, help="samples to score")
+    e = sub.add_parser("evaluate", help="score samples: grammar, oracle or text metrics",
+                       description="Score samples (a file, one per line, an empty line being an empty sample; "
+                                   "or drawn from --run). Grammar: validity, uniqueness, novelty, mean length and "
+                                   "the grammar's exact NLL of the valid samples, beside strings drawn from the "
+                                   "grammar itself. Oracle: NLL_oracle, the oracle's mean per-token NLL of token-id "
+                                   "sequences. Text: BLEU-n of every sample against all references and Self-BLEU-n "
+                                   "(each sample against all the others), exactly as NLTK's sentence_bleu, and for "
+                                   "a corpus --run the generator's NLL of the held-out and training text.")
+    e.add_argument("--samples", metavar="FILE", help="samples to score (default with --run: draw --num of them)")
+    e.add_argument("--run", metavar="DIR", help="a run: its data decides the figures, and it supplies the grammar, "
+                                               "oracle, training set and references")
     e.add_argument("--grammar", metavar="NAME", help="arith, kusner or a .cfg file (default: the --run's)")
+    e.add_argument("--train", metavar="FILE", help="training sequences, for novelty (default: the --run's train.txt)")
+    e.add_argument("--reference", metavar="N", type=int, default=None,
+                   help="grammar: also score N strings drawn from the grammar (default: as many as the samples; 0 = skip)")
     e.add_argument("--oracle", metavar="FILE.npz",
                    help="oracle weights; the samples are token ids (default for an oracle --run: its oracle.npz)")
-    e.add_argument("--train", metavar="FILE", help="training sequences, for novelty (default: the --run's train.txt)")
-    e.add_argument("--run", metavar="DIR", help="take the grammar and the training set from this run")
-    e.add_argument("--reference", metavar="N", type=int, default=None,
-                   help="also score N strings drawn from the grammar (default: as many as the samples; 0 = skip)")
-    e.add_argument("--seed", type=int, default=0, help="seed for the reference strings (default 0)")
+    e.add_argument("--references", metavar="FILE", help="text: reference sentences (default for a corpus --run: its test.txt)")
+    e.add_argument("--bleu", metavar="ORDERS", default=None,
+                   help="text: BLEU orders, e.g. 2,3,4,5 (1..9; default 2,3,4,5 when references are given)")
+    e.add_argument("--self-bleu", action="store_true", help="text: also Self-BLEU of the samples (leave-one-out)")
+    e.add_argument("--smoothing", choices=("method1", "none"), default="method1",
+                   help="text: NLTK smoothing method 1 (epsilon 0.1, the GAN papers') or none (default method1)")
+    e.add_argument("--corpus-bleu", action="store_true",
+                   help="text: NLTK corpus_bleu (counts summed over samples) instead of the mean of sentence BLEU")
+    e.add_argument("--num", metavar="N", type=int, default=2000, help="samples drawn from --run when no --samples (default 2000)")
+    e.add_argument("--temperature", metavar="T", type=float, default=1.0, help="sampling temperature for drawn samples (default 1)")
+    e.add_argument("--seed", type=int, default=0, help="seed for drawn samples and reference strings (default 0)")
     e.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+
+    w = sub.add_parser("sweep", help="quality against diversity over sampling temperatures",
+                       description="Sample each run at several temperatures and record quality against diversity "
+                                   "(Caccia et al. 2020): validity vs grammar NLL for grammars, NLL_oracle vs "
+                                   "NLL_test for the oracle, BLEU-n vs Self-BLEU-n for corpora. Writes sweep.json, "
+                                   "sweep.csv and sweep.png; several runs (say MLE and GAN) share one plot.")
+    w.add_argument("--run", metavar="DIR", action="append", required=True, help="a run directory; repeatable")
+    w.add_argument("--label", metavar="NAME", action="append", help="a legend label per --run (default: directory names)")
+    w.add_argument("--temperatures", metavar="T,T,...", default="0.5,0.7,0.85,1.0,1.2,1.5",
+                   help="sampling temperatures (default 0.5,0.7,0.85,1.0,1.2,1.5)")
+    w.add_argument("--num", metavar="N", type=int, default=1000, help="samples per temperature (default 1000)")
+    w.add_argument("--order", metavar="N", type=int, default=4, help="corpora: BLEU / Self-BLEU order (default 4)")
+    w.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
+    w.add_argument("--out", metavar="DIR", help="output directory (default: FIRST_RUN/sweep)")
 
     dl = sub.add_parser("data", help="fetch the standard corpora",
                         description="Fetch the standard text-GAN splits, verify them and write them atomically.")
@@ -152,7 +179,8 @@ def _cmd_sample(args) -> int:
     if not args.temperature > 0 or math.isinf(args.temperature):
         raise UserError(f"--temperature must be a positive number, got {args.temperature}")
     run = load_run(args.run, args.device)
-    samples = draw_samples(run.generator, run.vocab, args.num, temperature=args.temperature, seed=args.seed)
+    samples = draw_samples(run.generator, run.vocab, args.num, temperature=args.temperature, seed=args.seed,
+                           progress=True)
     text = "".join(run.vocab.text(s) + "\n" for s in samples)
     if args.out:
         atomic_write_bytes(Path(args.out), lambda f: f.write(text.encode("utf-8")))
@@ -161,64 +189,129 @@ def _cmd_sample(args) -> int:
     return 0
 
 
+def _parse_orders(text: str) -> list[int]:
+    try:
+        orders = sorted({int(x) for x in text.split(",") if x.strip()})
+    except ValueError:
+        raise UserError(f"--bleu {text!r}: give orders as integers, e.g. 2,3,4,5") from None
+    if not orders or orders[0] < 1 or orders[-1] > 9:
+        raise UserError(f"--bleu {text!r}: orders must be between 1 and 9")
+    return orders
+
+
 def _cmd_evaluate(args) -> int:
-    from .data import read_sequences
-    from .grammar import load_grammar
-    from .grammar_metrics import grammar_scores
+    from . import evaluation as ev
 
-    grammar_name, train_file, oracle_file = args.grammar, args.train, args.oracle
-    if args.run:
-        from .config import from_dict
+    kind, run_dir, cfg = None, Path(args.run) if args.run else None, None
+    if run_dir is not None:
         from .checkpoint import load_checkpoint
+        from .config import from_dict
 
-        state = load_checkpoint(args.run)
-        cfg = from_dict(state["config"], "checkpoint config")
-        if cfg.data.kind == "oracle":
-            oracle_file = oracle_file or str(Path(args.run) / "oracle.npz")
-        elif cfg.data.kind == "grammar":
-            grammar_name = grammar_name or cfg.data.grammar
-        if train_file is None and (Path(args.run) / "train.txt").is_file():
-            train_file = str(Path(args.run) / "train.txt")
+        cfg = from_dict(load_checkpoint(run_dir)["config"], "checkpoint config")
+        kind = cfg.data.kind
+    text_mode = bool(args.references or args.bleu or args.self_bleu) or kind == "corpus"
+    oracle_file = args.oracle or (str(run_dir / "oracle.npz") if kind == "oracle" else None)
+    if not (text_mode or oracle_file or args.grammar or kind == "grammar"):
+        raise UserError("evaluate needs something to score against: --references FILE (text), --grammar NAME, "
+                        "--oracle FILE.npz, or a --run DIR")
+    if args.num < 1 or not args.temperature > 0:
+        raise UserError("--num must be at least 1 and --temperature positive")
+
+    run = None
+    if args.samples:
+        samples_file = args.samples
+        samples = ev.read_text_lines(args.samples, "samples file", keep_empty=True)
+    elif run_dir is not None:
+        from .run import draw_samples, load_run
+
+        run = load_run(run_dir)
+        samples_file = f"{args.num} drawn from {run_dir} at temperature {args.temperature}"
+        samples = [run.vocab.text(s) for s in
+                   draw_samples(run.generator, run.vocab, args.num, temperature=args.temperature, seed=args.seed,
+                                progress=True)]
+    else:
+        raise UserError("evaluate needs --samples FILE, or --run DIR to draw samples from")
+    result: dict = {"samples_file": samples_file}
+
+    if text_mode:
+        ref_file = args.references or (str(run_dir / "test.txt") if kind == "corpus" else None)
+        orders = _parse_orders(args.bleu or "2,3,4,5")
+        refs = ev.read_text_lines(ref_file, "reference file", keep_empty=False) if ref_file else None
+        result.update(references=ref_file, **ev.text_scores(samples, refs, orders=orders, self_bleu=args.self_bleu,
+                                                           smoothing=args.smoothing == "method1",
+                                                           corpus_level=args.corpus_bleu))
+        if kind == "corpus":
+            from .run import load_run
+
+            run = run or load_run(run_dir)
+            test = ev.read_text_lines(run_dir / "test.txt", "test file", keep_empty=False)
+            train = ev.read_text_lines(run_dir / "train.txt", "training file", keep_empty=False)
+            result.update(ev.likelihoods(run, test, train))
+        print(json.dumps(result, indent=2) if args.json else ev.text_table(result))
+        return 0
+
     if oracle_file:
-        from .oracle import load_oracle, nll_of_sequences, read_id_sequences
+        from .oracle import load_oracle, nll_of_sequences, parse_id_sequences
 
         oracle = load_oracle(oracle_file)
-        result = {"samples_file": args.samples, "oracle": oracle_file,
-                  **nll_of_sequences(oracle, read_id_sequences(args.samples, oracle.vocab_size))}
+        result.update(oracle=oracle_file, **nll_of_sequences(oracle, parse_id_sequences(samples, oracle.vocab_size,
+                                                                                          samples_file)))
+        if kind == "oracle" and (run_dir / "test.txt").is_file():
+            import torch
+
+            from .run import generator_nll, load_run
+
+            run = run or load_run(run_dir)
+            held_out = parse_id_sequences(ev.read_text_lines(run_dir / "test.txt", "test file", False),
+                                          oracle.vocab_size, str(run_dir / "test.txt"))
+            result["nll_test"] = generator_nll(run.generator, torch.tensor(held_out) + 4, run.vocab.pad,
+                                               temperature=args.temperature)
         if args.json:
             print(json.dumps(result, indent=2))
         else:
             print(f"NLL_oracle {result['nll_oracle']:.4f} nats/token over {result['n_sequences']} "
-                  f"sequences ({result['n_tokens']} tokens)")
+                  f"sequences ({result['n_tokens']} tokens)"
+                  + (f"; NLL_test {result['nll_test']:.4f}" if "nll_test" in result else ""))
         return 0
-    if not grammar_name:
-        raise UserError("evaluate needs a grammar (--grammar NAME: arith, kusner), an oracle "
-                        "(--oracle FILE.npz) or a --run DIR")
-    grammar = load_grammar(grammar_name)
-    samples = read_sequences(args.samples, what="samples file", keep_empty=True, hint="check --samples")
+
+    from .corpus import read_sequences
+    from .grammar import load_grammar
+    from .grammar_metrics import grammar_scores
+
+    grammar = load_grammar(args.grammar or cfg.data.grammar)
+    train_file = args.train or (str(run_dir / "train.txt") if run_dir is not None else None)
     train = read_sequences(train_file, what="training file", hint="check --train") if train_file else None
-    result = {"samples_file": args.samples, "grammar": grammar.name, "max_len": grammar.max_len,
-              "samples": grammar_scores(samples, grammar, train)}
-    n_ref = len(samples) if args.reference is None else args.reference
+    seqs = [tuple(s.split()) for s in samples]
+    result.update(grammar=grammar.name, max_len=grammar.max_len, samples=grammar_scores(seqs, grammar, train))
+    n_ref = len(seqs) if args.reference is None else args.reference
     if n_ref < 0:
         raise UserError(f"--reference must be 0 or positive, got {n_ref}")
     if n_ref:
-        ref = grammar.samples(n_ref, args.seed)
-        result["grammar_reference"] = grammar_scores(ref, grammar, train)
+        result["grammar_reference"] = grammar_scores(grammar.samples(n_ref, args.seed), grammar, train)
     if args.json:
         print(json.dumps(result, indent=2))
-        return 0
-    cols = [("samples", result["samples"])]
-    if "grammar_reference" in result:
-        cols.append((f"grammar ({n_ref} drawn)", result["grammar_reference"]))
-    rows = ["n", "valid", "unique", "unique_valid", "novel", "mean_length", "nll_valid", "nll_valid_per_token"]
-    print(f"{'':22}" + "".join(f"{name:>22}" for name, _ in cols))
+    else:
+        print(ev.grammar_table(result, n_ref))
+    return 0
+
+
+def _cmd_sweep(args) -> int:
+    from .sweep import sweep
+
+    try:
+        temps = [float(t) for t in args.temperatures.split(",") if t.strip()]
+    except ValueError:
+        raise UserError(f"--temperatures {args.temperatures!r}: give numbers, e.g. 0.7,1.0,1.3") from None
+    if not temps or min(temps) <= 0:
+        raise UserError("--temperatures must be positive numbers")
+    if args.num < 2 or not 1 <= args.order <= 9:
+        raise UserError("--num must be at least 2 and --order between 1 and 9")
+    out = Path(args.out) if args.out else Path(args.run[0]) / "sweep"
+    rows = sweep(args.run, temps, args.num, args.seed, args.order, out, args.label)
     for r in rows:
-        cells = []
-        for _, figs in cols:
-            v = figs.get(r)
-            cells.append(f"{'-' if v is None else (f'{v:.4f}' if isinstance(v, float) else v):>22}")
-        print(f"{r:22}" + "".join(cells))
+        figs = ", ".join(f"{k} {v:.4g}" for k, v in r.items() if isinstance(v, float) and k != "temperature")
+        print(f"{r['label']:>20}  T={r['temperature']:<5g} {figs}")
+    print(f"sweep written to {out}/sweep.json, sweep.csv, sweep.png")
     return 0
 
 
@@ -255,7 +348,7 @@ def _cmd_toy(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handler = {"train": _cmd_train, "sample": _cmd_sample, "evaluate": _cmd_evaluate, "toy": _cmd_toy,
-               "data": _cmd_data}
+               "data": _cmd_data, "sweep": _cmd_sweep}
     try:
         return handler[args.command](args)
     except UserError as e:

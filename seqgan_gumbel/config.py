@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import UserError
-from .generator import FEEDBACK_MODES
-from .losses import LOSSES
 from .schedules import SCHEDULES
+
+# The allowed values live here, with the validation, so reading a config needs no torch.
+FEEDBACK_MODES = ("soft", "hard", "straight-through")
+LOSSES = ("standard", "rsgan", "wgan-gp", "hinge")
 
 
 @dataclass

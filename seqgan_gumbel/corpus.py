@@ -39,6 +39,34 @@ def read_lines(path: str | Path, what: str = "corpus file") -> list[str]:
     return lines
 
 
+def read_sequences(path: str | Path, *, what: str = "data file", keep_empty: bool = False,
+                   hint: str = "check the path (--set data.path=FILE)") -> list[tuple[str, ...]]:
+    """One sequence per line, tokens separated by whitespace.
+
+    Blank lines are skipped for training data; with keep_empty (samples to be scored) a blank
+    line is an empty sequence, since dropping it would overstate the samples' quality.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"{what} {path} does not exist; {hint}")
+    lines = path.read_bytes().split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()                                   # the newline that ends the last line
+    seqs = []
+    for lineno, line in enumerate(lines, 1):
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError:
+            raise UserError(f"{what} {path} is not UTF-8 text (line {lineno}); "
+                            f"convert it to UTF-8") from None
+        tokens = tuple(text.split())
+        if tokens or keep_empty:
+            seqs.append(tokens)
+    if not seqs or not any(seqs):
+        raise UserError(f"{what} {path} is empty: it needs one sequence per line")
+    return seqs
+
+
 def split_held_out(lines: list[str], fraction: float, seed: int) -> tuple[list[str], list[str]]:
     """A seeded (train, test) split of the lines, test being `fraction` of them (at least one)."""
     order = list(range(len(lines)))

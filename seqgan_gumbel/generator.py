@@ -6,9 +6,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from .config import FEEDBACK_MODES
 from .gumbel import gumbel_noise
-
-FEEDBACK_MODES = ("soft", "hard", "straight-through")
 
 
 @dataclass
@@ -58,9 +57,13 @@ class Generator(nn.Module):
         hidden, _ = self.lstm(self.embedding(inputs), self._state(tokens.shape[0], z))
         return self.out(hidden) + self.logit_mask
 
-    def token_nll(self, tokens: torch.Tensor, z: torch.Tensor | None = None) -> torch.Tensor:
-        """Per-sequence summed negative log-likelihood [B] (nats), padding excluded."""
-        logp = torch.log_softmax(self.logits(tokens, z), dim=-1)
+    def token_nll(self, tokens: torch.Tensor, z: torch.Tensor | None = None,
+                  temperature: float = 1.0) -> torch.Tensor:
+        """Per-sequence summed negative log-likelihood [B] (nats), padding excluded.
+
+        temperature divides the logits, as sampling with that temperature does."""
+        logits = self.logits(tokens, z)
+        logp = torch.log_softmax(logits / temperature if temperature != 1.0 else logits, dim=-1)
         real = tokens != self.pad
         # Padding is a banned output (log p = -inf): read any allowed token there, then drop it.
         nll = -logp.gather(-1, tokens.masked_fill(~real, self.eos).unsqueeze(-1)).squeeze(-1)

@@ -99,20 +99,17 @@ class Oracle:
         np.savez(path, **self.params)
 
 
-def read_id_sequences(path: str | Path, vocab_size: int) -> list[list[int]]:
+def parse_id_sequences(lines: list[str], vocab_size: int, where: str) -> list[list[int]]:
     """Token-id sequences, one per line, ids separated by spaces; checked against the vocabulary."""
-    from .data import read_sequences
-
     seqs = []
-    for lineno, toks in enumerate(read_sequences(path, what="samples file", keep_empty=True,
-                                                 hint="check --samples"), 1):
+    for lineno, line in enumerate(lines, 1):
         try:
-            ids = [int(t) for t in toks]
+            ids = [int(t) for t in line.split()]
         except ValueError:
-            raise UserError(f"samples file {path} line {lineno}: oracle samples are token ids "
+            raise UserError(f"samples {where} line {lineno}: oracle samples are token ids "
                             f"(integers separated by spaces)") from None
         if not ids or min(ids) < 0 or max(ids) >= vocab_size:
-            raise UserError(f"samples file {path} line {lineno}: needs 1 or more ids in 0..{vocab_size - 1}")
+            raise UserError(f"samples {where} line {lineno}: needs 1 or more ids in 0..{vocab_size - 1}")
         seqs.append(ids)
     return seqs
 

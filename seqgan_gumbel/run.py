@@ -1,6 +1,7 @@
 """A run's models built from its config and vocabulary, and a finished run loaded back."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,14 +77,17 @@ def load_run(run_dir: str | Path, device: str = "cpu") -> LoadedRun:
 
 @torch.no_grad()
 def draw_ids(gen: Generator, num: int, *, temperature: float = 1.0, batch_size: int = 1000,
-             seed: int | None = None) -> torch.Tensor:
+             seed: int | None = None, progress: bool = False) -> torch.Tensor:
     """[num, T] token ids (CPU) from the generator at a sampling temperature; pad after the end."""
+    from tqdm import tqdm
+
     if seed is not None:
         torch.manual_seed(seed)
     was_training = gen.training
     gen.eval()
     out = []
-    for start in range(0, num, batch_size):
+    starts = range(0, num, batch_size)
+    for start in tqdm(starts, desc="sampling", unit="batch", disable=not progress or len(starts) < 3):
         b = min(batch_size, num - start)
         out.append(gen.generate(b, temperature=temperature, need_relaxed=False).tokens.cpu())
     gen.train(was_training)
@@ -96,15 +100,24 @@ def draw_samples(gen: Generator, vocab: Vocab, num: int, **kw) -> list[tuple[str
 
 
 @torch.no_grad()
-def generator_nll(gen: Generator, ids: torch.Tensor, pad: int, batch_size: int = 1000) -> float:
-    """The generator's mean NLL per token (nats) of sequences [N, T], end token included."""
+def generator_nll(gen: Generator, ids: torch.Tensor, pad: int, batch_size: int = 1000, *,
+                  temperature: float = 1.0, z_samples: int = 10) -> float:
+    """The generator's mean NLL per token (nats) of sequences [N, T], end token included.
+
+    With latent noise z the likelihood p(x) = E_z p(x | z) has no closed form: it is estimated
+    per sequence as -log mean_k p(x | z_k) over z_samples prior draws (an upper bound on the
+    NLL in expectation, tight as z_samples grows).
+    """
     was_training = gen.training
     gen.eval()
     device = gen.embedding.weight.device
     total, count = 0.0, 0
+    k = z_samples if gen.z_dim > 0 else 1
     for start in range(0, ids.shape[0], batch_size):
         x = ids[start:start + batch_size].to(device)
-        total += gen.token_nll(x).double().sum().item()
+        per_z = torch.stack([gen.token_nll(x, temperature=temperature).double() for _ in range(k)])
+        nll = -(torch.logsumexp(-per_z, dim=0) - math.log(k))
+        total += nll.sum().item()
         count += int((x != pad).sum())
     gen.train(was_training)
     return total / count

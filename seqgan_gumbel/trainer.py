@@ -160,6 +160,9 @@ class Trainer:
             (self.out / "tokenizer.json").write_text(data.tokenizer_json, encoding="utf-8")
         if data.oracle is not None:
             data.oracle.save(self.out / "oracle.npz")
+            # The held-out oracle samples, as oracle token ids, for NLL_test in evaluate and sweep.
+            write_lines(self.out / "test.txt", (" ".join(str(i - len(SPECIALS)) for i in row)
+                                               for row in data.test_ids.tolist()))
         total = tr.mle_steps + tr.adv_steps
         bar = tqdm(total=total, disable=not self.progress, dynamic_ncols=True, unit="step")
         with open(self.out / "metrics.jsonl", "w", encoding="utf-8") as log:

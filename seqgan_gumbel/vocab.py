@@ -4,7 +4,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 
 PAD, BOS, EOS, UNK = "<pad>", "<bos>", "<eos>", "<unk>"
 SPECIALS = (PAD, BOS, EOS, UNK)
@@ -48,14 +47,16 @@ class Vocab:
     def index(self) -> dict[str, int]:
         return {t: i for i, t in enumerate(self.tokens)}
 
-    def encode_batch(self, sequences, length: int, *, end_token: bool = True) -> torch.Tensor:
+    def encode_batch(self, sequences, length: int, *, end_token: bool = True):
         """[N, length] ids: tokens, one end token (unless fixed-length), then padding."""
         ids = self.index()
         return self.pack([[ids.get(t, self.unk) for t in seq] for seq in sequences], length,
                          end_token=end_token)
 
-    def pack(self, id_lists, length: int, *, end_token: bool = True) -> torch.Tensor:
+    def pack(self, id_lists, length: int, *, end_token: bool = True):
         """[N, length] tensor of id lists, each followed by the end token (optional) and padding."""
+        import torch  # here, so that text-only users of the vocabulary never load torch
+
         lens = np.fromiter((len(x) for x in id_lists), dtype=np.int64, count=len(id_lists))
         if len(lens) and lens.max() + int(end_token) > length:
             raise ValueError(f"a sequence of {lens.max()} ids does not fit length {length}")

@@ -75,6 +75,12 @@ def test_user_errors_are_one_line_with_status_2(tmp_path, capsys):
     out = tmp_path / "run"
     empty = tmp_path / "empty.txt"
     empty.write_text("")
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes(b"a fine line\nna\xefve caf\xe9\n")
+    utf8 = tmp_path / "utf8.txt"
+    utf8.write_text("the quick brown fox\njumps over the lazy dog\n" * 5)
+    bad_oracle = tmp_path / "oracle.npz"
+    bad_oracle.write_text("not an archive")
     cases = [
         (["train", "--out", str(out), "--set", "data.path=" + str(tmp_path / "none.txt")], "does not exist"),
         (["train", "--out", str(out), "--set", "data.path=" + str(empty)], "is empty"),
@@ -85,7 +91,14 @@ def test_user_errors_are_one_line_with_status_2(tmp_path, capsys):
         (["sample", "--run", str(tmp_path / "nowhere")], "has no checkpoint"),
         (["evaluate", "--samples", str(empty), "--grammar", "arith"], "is empty"),
         (["evaluate", "--samples", str(tmp_path / "none.txt"), "--grammar", "arith"], "does not exist"),
-        (["evaluate", "--samples", str(empty)], "needs a grammar"),
+        (["evaluate", "--samples", str(empty)], "needs something to score against"),
+        (["train", "--out", str(out), "--set", "data.kind=corpus", "--set", f"data.path={latin}"],
+         "not UTF-8 text (line 2)"),
+        (["train", "--out", str(out), "--set", "data.kind=corpus", "--set", f"data.path={latin}",
+          "--set", "data.nonsense=1"], "unknown config key"),
+        (["train", "--out", str(out), "--oracle-params", str(bad_oracle)], "not a readable .npz"),
+        (["train", "--out", str(out), "--set", "data.kind=corpus", "--set", f"data.path={utf8}",
+          "--set", "data.tokenizer=bpe", "--set", "data.bpe_vocab_size=8"], "smaller than the corpus alphabet"),
     ]
     for argv, match in cases:
         _user_error(capsys, argv, match)
@@ -136,3 +149,11 @@ def test_example_configs_load():
     assert configs
     for c in configs:
         load_config(str(c), [])
+
+
+def test_default_run_directories_never_collide(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    for _ in range(2):
+        assert main(["train", "--dry-run", "--quiet"]) == 0
+    runs = sorted(p.name for p in (tmp_path / "runs").iterdir())
+    assert len(runs) == 2 and all(r.startswith("arith-") for r in runs)

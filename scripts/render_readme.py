@@ -1,0 +1,109 @@
+"""Render the README's result tables from the saved result files (never typed by hand).
+
+    .venv/bin/python scripts/render_readme.py          # rewrite README.md in place
+    .venv/bin/python scripts/render_readme.py --check  # exit 1 if README.md is out of date
+
+Each table sits between `<!-- results:NAME -->` and `<!-- /results -->` in README.md.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _load(rel: str) -> dict | None:
+    p = ROOT / rel
+    return json.loads(p.read_text()) if p.is_file() else None
+
+
+def arith_default() -> str:
+    rows = []
+    for label, rel in (("MLE only (`configs/arith_mle.toml`)", "results/arith_runs/mle_summary.json"),
+                       ("default: MLE warm-up + WGAN-GP (`seqgan-gumbel train`)", "results/arith_runs/gan_summary.json")):
+        s = _load(rel)
+        if s is None:
+            continue
+        sc = s["samples"]
+        rows.append(f"| {label} | {sc['valid']:.3f} | {sc['unique']:.3f} | {sc['novel']:.3f} | "
+                    f"{sc['mean_length']:.2f} | {sc['nll_valid']:.2f} | {s['wall_s']:.0f} s, {s['device']}, "
+                    f"{s['threads']} threads |")
+    ref = _load("results/arith_ablation.json")
+    if ref:
+        g = ref["grammar_reference"]
+        rows.append(f"| strings drawn from the grammar | {g['valid']:.3f} | {g['unique']:.3f} | - | "
+                    f"{g['mean_length']:.2f} | {g['nll_valid']:.2f} | - |")
+    head = ("| run (seed 0, 2,000 samples) | valid | unique | novel | mean length | grammar NLL of valid | wall time |\n"
+            "|---|---|---|---|---|---|---|\n")
+    return head + "\n".join(rows)
+
+
+def arith_ablation() -> str:
+    p = ROOT / "results/arith_ablation.md"
+    return p.read_text().strip() if p.is_file() else "(not measured yet: run scripts/ablate_arith.py)"
+
+
+def bleu_bench() -> str:
+    b = _load("results/bench/bleu.json")
+    if b is None:
+        return "(not measured yet: run scripts/bench_bleu.py)"
+    lines = [f"{b['hypotheses']:,} hypotheses against {b['references']:,} references (COCO train vs test), "
+             f"orders 2–5, {b['machine']}:", "",
+             "| | BLEU-2..5 | Self-BLEU-2..5 |", "|---|---|---|",
+             f"| ours, whole command (start-up included) | {b['ours_bleu_command_s']:.2f} s | {b['ours_self_bleu_command_s']:.2f} s |",
+             f"| ours, computation alone | {b['ours_bleu_compute_s']:.2f} s | {b['ours_self_bleu_compute_s']:.2f} s |"]
+    if "fast_bleu_bleu_s" in b:
+        lines.append(f"| fast-bleu 0.0.90 (C++), computation | {b['fast_bleu_bleu_s']:.2f} s | {b['fast_bleu_self_bleu_s']:.2f} s |")
+    lines.append(f"| NLTK `sentence_bleu`, extrapolated from {b['nltk_per_hypothesis_s']:.2f} s per hypothesis | "
+                 f"{b['nltk_extrapolated_bleu_s']:,.0f} s | - |")
+    lines += ["", f"Largest difference from NLTK: {b['nltk_max_abs_diff']:.1e}"
+                  + (f"; from fast-bleu: {b['fast_bleu_max_abs_diff_bleu']:.1e} (its float32-level rounding)."
+                     if "fast_bleu_max_abs_diff_bleu" in b else "."),
+              "Real-data reference (COCO train against test, BLEU-2/3/4/5): "
+              + " / ".join(f"{v:.3f}" for v in b["real_data_bleu"].values())
+              + "; Self-BLEU-2/3/4/5 of COCO train: " + " / ".join(f"{v:.3f}" for v in b["self_bleu"].values()) + "."]
+    return "\n".join(lines)
+
+
+def data_bench() -> str:
+    d = _load("results/bench/data_load.json")
+    if d is None:
+        return "(not measured yet: run scripts/bench_data.py)"
+    rows = [f"| {k} | {r['median_s']:.2f} s | {r['vocab']:,} | {r['batch_tensor']} |" for k, r in d["results"].items()]
+    return ("| tokenizer | load 10k + 10k COCO lines, train tokenizer, encode, pack (median) | vocabulary | train tensor |\n"
+            "|---|---|---|---|\n" + "\n".join(rows) + f"\n\n{d['machine']}, torch {d['torch']}.")
+
+
+TABLES = {"arith_default": arith_default, "arith_ablation": arith_ablation, "bleu_bench": bleu_bench,
+          "data_bench": data_bench}
+
+
+def render(text: str) -> str:
+    def fill(m: re.Match) -> str:
+        name = m.group(1)
+        if name not in TABLES:
+            raise SystemExit(f"README names an unknown table {name!r}")
+        return f"<!-- results:{name} -->\n{TABLES[name]()}\n<!-- /results -->"
+    return re.sub(r"<!-- results:(\w+) -->.*?<!-- /results -->", fill, text, flags=re.S)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--check", action="store_true")
+    args = ap.parse_args()
+    readme = ROOT / "README.md"
+    text = readme.read_text()
+    new = render(text)
+    if args.check:
+        if new != text:
+            sys.exit("README.md tables differ from the result files: run scripts/render_readme.py")
+        return
+    readme.write_text(new)
+
+
+if __name__ == "__main__":
+    main()

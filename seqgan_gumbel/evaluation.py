@@ -1,0 +1,109 @@
+"""The figures `evaluate` and `sweep` report, for grammars, the synthetic oracle and text corpora.
+
+Text metrics (BLEU, Self-BLEU) import neither torch nor the models; likelihoods need a run.
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from .errors import UserError
+
+TEXT_PROTOCOL = "whitespace tokens; every hypothesis against every reference"
+
+
+def read_text_lines(path: str | Path, what: str, keep_empty: bool) -> list[str]:
+    """Lines of a UTF-8 file; samples keep empty lines (empty hypotheses), references do not."""
+    from .corpus import read_sequences
+
+    return [" ".join(s) for s in read_sequences(path, what=what, keep_empty=keep_empty,
+                                                hint=f"check the {what} path")]
+
+
+def text_scores(samples: list[str], references: list[str] | None, *, orders=(2, 3, 4, 5),
+                self_bleu: bool = False, smoothing: bool = True, corpus_level: bool = False) -> dict:
+    """BLEU-n of the samples against all references and Self-BLEU-n (leave-one-out) of the samples."""
+    from . import bleu
+
+    orders = [int(o) for o in orders]
+    if any(o < 1 or o > 9 for o in orders) or not orders:
+        raise UserError(f"BLEU orders must be between 1 and 9, got {','.join(map(str, orders))}")
+    hyps = [s.split() for s in samples]
+    if not any(hyps):
+        raise UserError("the samples are all empty: nothing to score")
+    out: dict = {"n_hypotheses": len(hyps), "orders": orders,
+                 "smoothing": "method1 (epsilon 0.1)" if smoothing else "none (NLTK method0)",
+                 "aggregate": "corpus BLEU (NLTK corpus_bleu)" if corpus_level else "mean of sentence BLEU",
+                 "tokenization": TEXT_PROTOCOL}
+    if references is not None:
+        refs = [r.split() for r in references if r.split()]
+        if not refs:
+            raise UserError("the reference file has no usable (non-empty) lines")
+        ref_vocab = {t for r in refs for t in r}
+        if not any(t in ref_vocab for h in hyps for t in h):
+            raise UserError("the samples and the references share no token: they use different "
+                            "vocabularies (token ids against words?); score samples of the same kind")
+        out["n_references"] = len(refs)
+        if corpus_level:
+            out["bleu"] = {str(n): v for n, v in bleu.corpus_bleu(hyps, refs, orders, smoothing).items()}
+        else:
+            out["bleu"] = {str(n): float(v.mean()) for n, v in bleu.sentence_bleu(hyps, refs, orders, smoothing).items()}
+    if self_bleu:
+        if len(hyps) < 2:
+            raise UserError("Self-BLEU needs at least 2 samples")
+        out["self_bleu"] = {str(n): float(v.mean()) for n, v in bleu.self_bleu(hyps, orders, smoothing).items()}
+    return out
+
+
+def likelihoods(run, test_lines: list[str] | None, train_lines: list[str] | None,
+                temperature: float = 1.0, z_samples: int = 10) -> dict:
+    """NLL_gen: the generator's mean NLL per token of held-out (and training) text, end token included."""
+    import torch
+
+    from .corpus import tokenizer_from_json
+    from .run import generator_nll
+
+    tok = tokenizer_from_json(run.tokenizer_json)
+    out: dict = {}
+    for name, lines in (("nll_gen_test", test_lines), ("nll_gen_train", train_lines)):
+        if not lines:
+            continue
+        ids = [e.ids[: run.max_len] for e in tok.encode_batch_fast(lines)]
+        packed = run.vocab.pack([x for x in ids if x], run.max_len + 1)
+        out[name] = generator_nll(run.generator, packed, run.vocab.pad, temperature=temperature,
+                                  z_samples=z_samples)
+    if run.generator.z_dim > 0:
+        out["nll_note"] = (f"estimate: the generator draws latent z, so p(x) = E_z p(x|z) is estimated by "
+                           f"-log mean over {z_samples} prior draws of z (an upper bound in expectation)")
+    out["nll_protocol"] = "lines longer than the run's max_len are truncated to it"
+    return out
+
+
+def grammar_table(result: dict, n_ref: int) -> str:
+    cols = [("samples", result["samples"])]
+    if "grammar_reference" in result:
+        cols.append((f"grammar ({n_ref} drawn)", result["grammar_reference"]))
+    rows = ["n", "valid", "unique", "unique_valid", "novel", "mean_length", "nll_valid", "nll_valid_per_token"]
+    lines = [f"{'':22}" + "".join(f"{name:>22}" for name, _ in cols)]
+    for r in rows:
+        cells = []
+        for _, figs in cols:
+            v = figs.get(r)
+            cells.append(f"{'-' if v is None else (f'{v:.4f}' if isinstance(v, float) else v):>22}")
+        lines.append(f"{r:22}" + "".join(cells))
+    return "\n".join(lines)
+
+
+def text_table(result: dict) -> str:
+    lines = [f"{result['n_hypotheses']} samples" + (f" against {result['n_references']} references"
+                                                    if "n_references" in result else "")
+             + f"; {result['aggregate']}, smoothing {result['smoothing']}"]
+    orders = result["orders"]
+    lines.append(f"{'':12}" + "".join(f"{'n=' + str(n):>9}" for n in orders))
+    for key, label in (("bleu", "BLEU"), ("self_bleu", "Self-BLEU")):
+        if key in result:
+            lines.append(f"{label:12}" + "".join(f"{result[key][str(n)]:9.4f}" for n in orders))
+    for key in ("nll_gen_test", "nll_gen_train"):
+        if key in result and not math.isnan(result[key]):
+            lines.append(f"{key:12} {result[key]:.4f} nats/token")
+    return "\n".join(lines)
