@@ -164,7 +164,7 @@ class Trainer:
             write_lines(self.out / "test.txt", (" ".join(str(i - len(SPECIALS)) for i in row)
                                                for row in data.test_ids.tolist()))
         total = tr.mle_steps + tr.adv_steps
-        bar = tqdm(total=total, disable=not self.progress, dynamic_ncols=True, unit="step")
+        bar = tqdm(total=total, disable=not self.progress, dynamic_ncols=True, unit="step", mininterval=0.5)
         with open(self.out / "metrics.jsonl", "w", encoding="utf-8") as log:
             def record(phase: str, step: int, figures: dict, last: bool) -> None:
                 if (step + 1) % tr.log_every and not last:
@@ -175,20 +175,20 @@ class Trainer:
                 log.write(json.dumps(row) + "\n")
                 log.flush()
                 bar.set_postfix({k: (f"{v:.3g}" if isinstance(v, float) else v)
-                                 for k, v in row.items() if k not in ("elapsed_s", "phase")})
+                                 for k, v in row.items() if k not in ("elapsed_s", "phase")}, refresh=False)
 
             self.gen.train()
             record("init", -1, {}, True)   # the untrained generator, as the baseline of every figure
+            bar.set_description("mle", refresh=False)
             for step in range(tr.mle_steps):
                 self._where = f"maximum-likelihood step {step + 1}"
                 record("mle", step, self.mle_step(), step == tr.mle_steps - 1)
-                bar.set_description("mle")
                 bar.update()
+            bar.set_description("adv", refresh=False)
             for step in range(tr.adv_steps):
                 self._where = f"adversarial step {step + 1}"
                 tau = temperature(t.schedule, step, tr.adv_steps, t.tau_start, t.tau_end, t.rate or None)
                 record("adv", step, self.adversarial_step(tau), step == tr.adv_steps - 1)
-                bar.set_description("adv")
                 bar.update()
         bar.close()
         self.save()
