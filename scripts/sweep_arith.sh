@@ -11,3 +11,5 @@ $sg sweep --run runs/arith_mle --label "MLE only" --run runs/arith_gan --label "
 mkdir -p results/arith_runs
 cp runs/arith_mle/summary.json results/arith_runs/mle_summary.json
 cp runs/arith_gan/summary.json results/arith_runs/gan_summary.json
+mkdir -p docs
+cp runs/arith_gan/report.png docs/report_arith.png

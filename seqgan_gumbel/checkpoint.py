@@ -1,6 +1,14 @@
-"""Checkpoints: written atomically, read without unpickling arbitrary objects."""
+"""Checkpoints: written atomically, sealed with a SHA-256, read without unpickling arbitrary objects.
+
+The state dict is serialised with torch.save, and that payload is stored with its SHA-256 in
+an outer torch file, so a truncated file (unreadable) and an altered one (digest mismatch)
+are both refused. Writing a new checkpoint first moves the current one to checkpoint.prev.pt,
+so one good checkpoint survives whatever happens to the newest.
+"""
 from __future__ import annotations
 
+import hashlib
+import io
 import os
 import tempfile
 from pathlib import Path
@@ -9,8 +17,9 @@ import torch
 
 from .errors import UserError
 
-FORMAT = "seqgan_gumbel/1"
+FORMAT = "seqgan_gumbel/2"
 CHECKPOINT_NAME = "checkpoint.pt"
+PREVIOUS_NAME = "checkpoint.prev.pt"
 
 
 def default_file_mode() -> int:
@@ -20,8 +29,11 @@ def default_file_mode() -> int:
     return 0o666 & ~umask
 
 
-def atomic_write_bytes(path: Path, writer) -> None:
-    """Call writer(file) on a temporary file beside path, fsync it, then rename it over path."""
+def atomic_write_bytes(path: Path, writer, *, keep_previous: Path | None = None) -> None:
+    """Call writer(file) on a temporary file beside path, fsync it, then rename it over path.
+
+    With keep_previous, the file being replaced is first renamed to that path.
+    """
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -30,6 +42,8 @@ def atomic_write_bytes(path: Path, writer) -> None:
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, default_file_mode())
+        if keep_previous is not None and path.exists():
+            os.replace(path, keep_previous)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -37,25 +51,59 @@ def atomic_write_bytes(path: Path, writer) -> None:
         raise
 
 
-def save_checkpoint(path: Path, state: dict) -> None:
-    state = {"format": FORMAT, **state}
-    atomic_write_bytes(Path(path), lambda f: torch.save(state, f))
+def save_checkpoint(path: Path, state: dict, *, keep_previous: bool = True) -> None:
+    buf = io.BytesIO()
+    torch.save(state, buf)
+    payload = buf.getvalue()
+    outer = {"format": FORMAT, "sha256": hashlib.sha256(payload).hexdigest(),
+             "payload": torch.frombuffer(bytearray(payload), dtype=torch.uint8)}
+    path = Path(path)
+    atomic_write_bytes(path, lambda f: torch.save(outer, f),
+                       keep_previous=path.with_name(PREVIOUS_NAME) if keep_previous else None)
+
+
+def _read(path: Path) -> dict:
+    try:
+        outer = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:  # truncated, corrupted or not a checkpoint at all
+        raise UserError(f"checkpoint {path} cannot be read ({type(e).__name__}); "
+                        f"it is damaged or not a seqgan_gumbel checkpoint") from None
+    if not isinstance(outer, dict) or outer.get("format") != FORMAT:
+        raise UserError(f"checkpoint {path} is not a {FORMAT} checkpoint; "
+                        f"it was written by another program or version")
+    payload = outer["payload"].numpy().tobytes()
+    if hashlib.sha256(payload).hexdigest() != outer.get("sha256"):
+        raise UserError(f"checkpoint {path} fails its SHA-256 check: it was altered or damaged on disk")
+    return torch.load(io.BytesIO(payload), map_location="cpu", weights_only=True)
+
+
+def checkpoint_path(run_or_file: str | Path) -> Path:
+    p = Path(run_or_file)
+    return p / CHECKPOINT_NAME if p.is_dir() else p
 
 
 def load_checkpoint(run_or_file: str | Path) -> dict:
-    """The checkpoint dict from a run directory or a checkpoint file, loaded on the CPU."""
+    """The checkpoint dict from a run directory (its newest checkpoint) or a checkpoint file.
+
+    A damaged newest checkpoint is refused, naming the previous one when that is intact.
+    """
     p = Path(run_or_file)
-    path = p / CHECKPOINT_NAME if p.is_dir() else p
+    path = checkpoint_path(p)
+    previous = path.with_name(PREVIOUS_NAME)
     if not path.is_file():
+        if p.is_dir() and previous.is_file():
+            return _read(previous)  # interrupted between the two renames of a save
         where = f"run directory {p}" if p.is_dir() else str(p)
         raise UserError(f"{where} has no checkpoint ({CHECKPOINT_NAME}); "
                         f"train a run there first or pass the right --run")
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:  # truncated, corrupted or not a checkpoint at all
-        raise UserError(f"checkpoint {path} cannot be read ({type(e).__name__}); "
-                        f"it is damaged or not a seqgan_gumbel checkpoint") from None
-    if not isinstance(state, dict) or state.get("format") != FORMAT:
-        raise UserError(f"checkpoint {path} is not a {FORMAT} checkpoint; "
-                        f"it was written by another program or version")
-    return state
+        return _read(path)
+    except UserError as e:
+        if path.name == CHECKPOINT_NAME and previous.is_file():
+            try:
+                step = _read(previous).get("global_step", "?")
+            except UserError:
+                raise e from None
+            raise UserError(f"{e}; the previous checkpoint {previous} (step {step}) is intact: "
+                            f"use it with --resume {previous} (or --run {previous})") from None
+        raise

@@ -48,6 +48,10 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--out", metavar="DIR",
                    help="run directory (default: a new runs/<data>-<date>-<time>, printed at the end)")
     t.add_argument("--overwrite", action="store_true", help="replace an existing run in --out")
+    t.add_argument("--resume", metavar="DIR",
+                   help="continue a stopped run from its newest checkpoint (or a checkpoint file); the config "
+                        "comes from the checkpoint, --set may change it (anything but step counts and logging "
+                        "makes the continuation differ from an uninterrupted run)")
     t.add_argument("--dry-run", action="store_true",
                    help="a handful of steps of every phase at a tiny size, the whole run directory written")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -121,6 +125,11 @@ def _parser() -> argparse.ArgumentParser:
     get.add_argument("--base-url", metavar="URL", help="fetch the same file names from this mirror instead")
     get.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    rp = sub.add_parser("report", help="draw a run's report.png",
+                        description="Draw DIR/report.png from a run's metrics.jsonl and samples.txt: losses, the "
+                                    "temperature, the data's metrics over steps and a few samples.")
+    rp.add_argument("run", metavar="DIR", help="run directory")
+
     y = sub.add_parser("toy", help="learn a 5-value categorical distribution (the seed's toy)",
                        description="A logits-only Gumbel-softmax generator against a logistic-regression "
                                    "discriminator learns p = (0, 0, 0.1, 0.3, 0.6). Prints the learned "
@@ -135,8 +144,14 @@ def _parser() -> argparse.ArgumentParser:
 
 def _cmd_train(args) -> int:
     from .config import dry_run, load_config
-    from .trainer import train
+    from .trainer import resume, train
 
+    if args.resume:
+        if args.config or args.dry_run or args.out or args.oracle_params:
+            raise UserError("--resume takes the run's own config: drop --config, --out, --dry-run and --oracle-params")
+        summary = resume(args.resume, args.overrides, progress=not args.quiet)
+        args.out = args.resume
+        return _report_train(args, summary)
     overrides = list(args.overrides)
     if args.oracle_params:
         overrides += ["data.kind=oracle", f"data.oracle_params={args.oracle_params}"]
@@ -146,6 +161,10 @@ def _cmd_train(args) -> int:
     if args.out is None:
         args.out = _fresh_run_dir(cfg)
     summary = train(cfg, args.out, overwrite=args.overwrite, progress=not args.quiet)
+    return _report_train(args, summary)
+
+
+def _report_train(args, summary: dict) -> int:
     line = f"run written to {args.out} in {summary['wall_s']:.1f} s on {summary['device']}"
     if "samples" in summary:
         sc = summary["samples"]
@@ -324,6 +343,13 @@ def _cmd_data(args) -> int:
     return 0
 
 
+def _cmd_report(args) -> int:
+    from .plots import run_report
+
+    print(f"report written to {run_report(args.run)}")
+    return 0
+
+
 def _cmd_toy(args) -> int:
     import torch
 
@@ -348,7 +374,7 @@ def _cmd_toy(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handler = {"train": _cmd_train, "sample": _cmd_sample, "evaluate": _cmd_evaluate, "toy": _cmd_toy,
-               "data": _cmd_data, "sweep": _cmd_sweep}
+               "data": _cmd_data, "sweep": _cmd_sweep, "report": _cmd_report}
     try:
         return handler[args.command](args)
     except UserError as e:
@@ -361,8 +387,11 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.close()
         return 0
     except Exception as e:
-        from .trainer import NonFiniteLoss
+        from .trainer import Interrupted, NonFiniteLoss
 
+        if isinstance(e, Interrupted):
+            print(f"seqgan-gumbel {args.command}: {e}", file=sys.stderr)
+            return 128 + e.signum
         if not isinstance(e, NonFiniteLoss):
             raise
         print(f"seqgan-gumbel {args.command}: error: {e}", file=sys.stderr)

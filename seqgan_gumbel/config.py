@@ -56,6 +56,7 @@ class DiscriminatorConfig:
     num_filters: int = 64        # cnn only, per width
     dropout: float = 0.25
     minibatch_std: bool = True   # batch-diversity feature, so collapse is visible to it
+    num_rep: int = 1             # cnn: RelGAN's multiple representations (embedding split in num_rep)
 
 
 @dataclass
@@ -73,7 +74,12 @@ class TrainConfig:
     threads: int = 0             # CPU threads for torch; 0 = torch's default
     batch_size: int = 64
     mle_steps: int = 1500        # teacher-forced warm-up; 0 = a GAN trained from scratch
+    mle_epochs: float = 0.0      # > 0: warm-up length in epochs over the data instead of mle_steps
+    mle_patience: int = 0        # > 0: stop the warm-up after this many evaluations without a better
+                                 # held-out NLL, keeping the best generator
     mle_lr: float = 5e-3
+    init_generator: str = ""     # start from this pre-trained generator (a run's pretrained.pt) and
+                                 # skip the warm-up
     adv_steps: int = 300
     loss: str = "wgan-gp"        # standard, rsgan, wgan-gp, hinge
     g_lr: float = 1e-4
@@ -89,6 +95,15 @@ class TrainConfig:
     eval_samples: int = 500      # samples scored at each log step (validity for grammars)
     eval_test: int = 1000        # held-out sequences whose NLL is taken at each log step
     num_samples: int = 2000      # written to samples.txt at the end
+    checkpoint_every: int = 100  # steps between checkpoints (0 = only at the end or when stopped)
+
+
+@dataclass
+class LogConfig:
+    wandb: bool = False          # also log to Weights & Biases (pip install 'seqgan_gumbel[wandb]');
+                                 # honours WANDB_MODE=offline
+    wandb_project: str = "seqgan_gumbel"
+    report: bool = True          # draw report.png at the end of a run
 
 
 @dataclass
@@ -98,6 +113,7 @@ class Config:
     discriminator: DiscriminatorConfig = field(default_factory=DiscriminatorConfig)
     temperature: TemperatureConfig = field(default_factory=TemperatureConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
+    log: LogConfig = field(default_factory=LogConfig)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -175,13 +191,18 @@ def load_config(path: str | None, overrides: list[str]) -> Config:
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
             raise UserError(f"config file {p} is not valid TOML: {e}") from None
     cfg = from_dict(data, str(path))
+    apply_overrides(cfg, overrides)
+    return cfg
+
+
+def apply_overrides(cfg: Config, overrides: list[str]) -> None:
+    """Apply key=value overrides in order, then validate the whole config."""
     for item in overrides:
         key, eq, value = item.partition("=")
         if not eq:
             raise UserError(f"--set {item!r}: expected key=value, e.g. --set train.adv_steps=200")
         _set(cfg, key.strip(), value.strip())
     validate(cfg)
-    return cfg
 
 
 def validate(cfg: Config) -> None:
@@ -234,7 +255,8 @@ def validate(cfg: Config) -> None:
     need(tr.threads >= 0, "train.threads", "must be 0 (default) or positive")
     need(tr.mle_steps >= 0, "train.mle_steps", "must be 0 or positive")
     need(tr.adv_steps >= 0, "train.adv_steps", "must be 0 or positive")
-    need(tr.mle_steps + tr.adv_steps > 0, "train.adv_steps", "mle_steps and adv_steps are both 0")
+    need(tr.mle_steps + tr.adv_steps > 0 or tr.mle_epochs > 0, "train.adv_steps",
+         "mle_steps and adv_steps are both 0")
     need(tr.loss in LOSSES, "train.loss", f"choose one of {', '.join(LOSSES)}")
     for key, v in (("train.mle_lr", tr.mle_lr), ("train.g_lr", tr.g_lr), ("train.d_lr", tr.d_lr)):
         need(v > 0, key, "must be positive")
@@ -243,6 +265,11 @@ def validate(cfg: Config) -> None:
     need(tr.gp_weight >= 0, "train.gp_weight", "must be 0 or positive")
     need(tr.grad_clip >= 0, "train.grad_clip", "must be 0 (none) or positive")
     need(tr.mle_weight >= 0, "train.mle_weight", "must be 0 or positive")
+    need(tr.mle_epochs >= 0, "train.mle_epochs", "must be 0 or positive")
+    need(tr.mle_patience >= 0, "train.mle_patience", "must be 0 or positive")
+    need(tr.checkpoint_every >= 0, "train.checkpoint_every", "must be 0 or positive")
+    need(disc.num_rep >= 1 and disc.emb_dim % disc.num_rep == 0, "discriminator.num_rep",
+         f"must be at least 1 and divide discriminator.emb_dim ({disc.emb_dim})")
 
 
 def dry_run(cfg: Config) -> Config:
@@ -253,6 +280,7 @@ def dry_run(cfg: Config) -> Config:
     small.data.max_lines = min(small.data.max_lines or 256, 256)
     small.train.batch_size = min(small.train.batch_size, 16)
     small.train.mle_steps = min(small.train.mle_steps, 5)
+    small.train.mle_epochs = 0.0
     small.train.adv_steps = min(small.train.adv_steps, 3)
     small.train.log_every = 1
     small.train.eval_samples = min(small.train.eval_samples, 32)

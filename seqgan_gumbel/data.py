@@ -49,14 +49,40 @@ class SequenceData:
     def seq_len(self) -> int:
         return self.max_len if self.fixed_length else self.max_len + 1
 
-    def batches(self, batch_size: int, generator: torch.Generator):
-        """Endless reshuffled batches of rows (whole epochs, the last partial batch dropped)."""
-        n = self.ids.shape[0]
-        size = min(batch_size, n)
-        while True:
-            order = torch.randperm(n, generator=generator)
-            for start in range(0, n - size + 1, size):
-                yield self.ids[order[start:start + size]]
+    def batches(self, batch_size: int, seed: int) -> "BatchStream":
+        return BatchStream(self.ids.shape[0], batch_size, seed)
+
+
+class BatchStream:
+    """Row indices of endless reshuffled batches (whole epochs, a last partial batch dropped).
+
+    Its whole position (generator state, this epoch's order, the offset) is a state dict, so a
+    resumed run draws exactly the batches the uninterrupted one would have.
+    """
+
+    def __init__(self, n: int, batch_size: int, seed: int):
+        self.n, self.size = n, min(batch_size, n)
+        self.generator = torch.Generator().manual_seed(seed)
+        self.order: torch.Tensor | None = None
+        self.pos = 0
+
+    def next(self) -> torch.Tensor:
+        if self.order is None or self.pos + self.size > self.n:
+            self.order, self.pos = torch.randperm(self.n, generator=self.generator), 0
+        idx = self.order[self.pos:self.pos + self.size]
+        self.pos += self.size
+        return idx
+
+    @property
+    def batches_per_epoch(self) -> int:
+        return self.n // self.size
+
+    def state_dict(self) -> dict:
+        return {"generator": self.generator.get_state(), "order": self.order, "pos": self.pos}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.generator.set_state(state["generator"])
+        self.order, self.pos = state["order"], int(state["pos"])
 
 
 def _fit(id_lists: list[list[int]], max_len: int, overlong: str) -> tuple[list[list[int]], int]:
@@ -67,8 +93,10 @@ def _fit(id_lists: list[list[int]], max_len: int, overlong: str) -> tuple[list[l
     return [x for x in id_lists if 0 < len(x) <= max_len], too_long
 
 
-def grammar_data(grammar: Grammar | None, path: str, num_train: int, seed: int) -> SequenceData:
-    """A file of token sequences when a path is given, else num_train strings from the grammar."""
+def grammar_data(grammar: Grammar | None, path: str, num_train: int, seed: int,
+                 num_test: int = 0) -> SequenceData:
+    """A file of token sequences when a path is given, else num_train strings from the grammar
+    (and num_test held-out strings drawn with another seed)."""
     if path:
         seqs = read_sequences(path)
         max_len = grammar.max_len if grammar is not None else max(map(len, seqs))
@@ -84,8 +112,10 @@ def grammar_data(grammar: Grammar | None, path: str, num_train: int, seed: int) 
     words = set(grammar.terminals) if grammar is not None else set()
     words.update(t for s in seqs for t in s)
     vocab = Vocab.from_tokens(words)
+    test = grammar.samples(num_test, seed + 1_000_003) if grammar is not None and not path and num_test else None
     return SequenceData(vocab, seqs, vocab.encode_batch(seqs, max_len + 1), max_len,
-                        stats={"train": len(seqs), "too_long": too_long})
+                        test_ids=vocab.encode_batch(test, max_len + 1) if test else None,
+                        stats={"train": len(seqs), "test": len(test or []), "too_long": too_long})
 
 
 def corpus_data(dc, seed: int) -> SequenceData:
@@ -143,7 +173,7 @@ def build_data(cfg, grammar: Grammar | None, device: str = "cpu") -> SequenceDat
         return corpus_data(dc, seed)
     if dc.kind == "oracle":
         return oracle_data(dc, device)
-    return grammar_data(grammar, dc.path, dc.num_train, seed)
+    return grammar_data(grammar, dc.path, dc.num_train, seed, min(dc.num_test, 2000))
 
 
 def write_sequences(path: str | Path, sequences) -> None:

@@ -47,3 +47,62 @@ def sweep_plot(rows: list[dict], x: str, xlabel: str, y: str, ylabel: str, path:
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
+
+
+def run_report(run_dir: str | Path, num_samples: int = 8) -> Path:
+    """run_dir/report.png: losses, temperature, the data's metrics over steps, a few samples."""
+    import json
+
+    from .errors import UserError
+
+    run_dir = Path(run_dir)
+    metrics = run_dir / "metrics.jsonl"
+    if not metrics.is_file():
+        raise UserError(f"{run_dir} has no metrics.jsonl; pass a run directory written by train")
+    rows = [json.loads(l) for l in metrics.read_text(encoding="utf-8").splitlines() if l.strip()]
+    samples_file = run_dir / "samples.txt"
+    samples = samples_file.read_text(encoding="utf-8").splitlines()[:num_samples] if samples_file.is_file() else []
+    plt = _pyplot()
+    fig, axes = plt.subplots(2, 2, figsize=(11, 7.5))
+    x = lambda key: [(r["global_step"], r[key]) for r in rows if key in r and r[key] is not None]
+
+    def curve(ax, key, label=None):
+        pts = x(key)
+        if pts:
+            ax.plot(*zip(*pts), marker=".", label=label or key)
+            return True
+        return False
+
+    ax = axes[0, 0]
+    drawn = [curve(ax, k) for k in ("mle_loss", "d_loss", "g_loss")]
+    ax.set_title("losses")
+    if any(drawn):
+        ax.legend(fontsize=8)
+    ax = axes[0, 1]
+    curve(ax, "tau", "tau (Gumbel-softmax temperature)")
+    ax.set_title("temperature (adversarial steps)")
+    ax = axes[1, 0]
+    keys = [k for k in ("valid", "unique", "nll_oracle", "nll_test", "bleu2", "bleu4", "self_bleu4")
+            if any(k in r for r in rows)]
+    for k in keys:
+        curve(ax, k)
+    ax.set_title("the data's metrics on fresh samples")
+    if keys:
+        ax.legend(fontsize=8)
+    mle_end = max((r["global_step"] for r in rows if r["phase"] == "mle"), default=None)
+    for a in axes.flat[:3]:
+        a.set_xlabel("step")
+        a.grid(alpha=0.3)
+        if mle_end is not None and any(r["phase"] == "adv" for r in rows):
+            a.axvline(mle_end, color="grey", ls="--", lw=0.8)
+    ax = axes[1, 1]
+    ax.axis("off")
+    ax.set_title("samples")
+    text = "\n".join((s if len(s) < 70 else s[:67] + "...") or "(empty)" for s in samples)
+    ax.text(0, 1, text, va="top", family="monospace", fontsize=9)
+    fig.suptitle(f"run {run_dir.name}", fontsize=11)
+    fig.tight_layout()
+    out = run_dir / "report.png"
+    fig.savefig(out, dpi=90)
+    plt.close(fig)
+    return out

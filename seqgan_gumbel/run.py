@@ -28,7 +28,7 @@ def build_discriminator(cfg: Config, vocab: Vocab) -> torch.nn.Module:
     if d.kind == "lstm":
         return LSTMDiscriminator(len(vocab), d.emb_dim, d.hidden_dim, d.dropout, d.minibatch_std)
     return CNNDiscriminator(len(vocab), d.emb_dim, tuple(d.filter_widths), d.num_filters,
-                            d.dropout, d.minibatch_std)
+                            d.dropout, d.minibatch_std, d.num_rep)
 
 
 def resolve_device(name: str) -> torch.device:

@@ -1,16 +1,23 @@
-"""The training loop: maximum-likelihood warm-up, then adversarial training through Gumbel-softmax."""
+"""The training loop: maximum-likelihood warm-up, then adversarial training through Gumbel-softmax.
+
+Every step has a global index (warm-up steps first, then adversarial iterations). A checkpoint
+holds everything the next step depends on: weights, optimizer states, the random-number
+generators, the position in the data and the warm-up's best generator, so a run resumed from
+any checkpoint ends bit-identical (on the CPU) to the same run never stopped.
+"""
 from __future__ import annotations
 
 import json
 import math
 import shutil
+import signal
 import time
 from pathlib import Path
 
 import torch
 from tqdm import tqdm
 
-from .checkpoint import CHECKPOINT_NAME, save_checkpoint
+from .checkpoint import CHECKPOINT_NAME, load_checkpoint, save_checkpoint
 from .config import Config, to_toml
 from .data import SequenceData, build_data, write_lines
 from .errors import UserError
@@ -29,14 +36,22 @@ class NonFiniteLoss(RuntimeError):
     """A loss became NaN or infinite; the run stops rather than train on garbage."""
 
 
+class Interrupted(RuntimeError):
+    """SIGINT or SIGTERM arrived; a checkpoint was written and the run can be resumed."""
+
+    def __init__(self, message: str, signum: int):
+        super().__init__(message)
+        self.signum = signum
+
+
 def prepare_run_dir(out: Path, overwrite: bool) -> None:
     """Create out; refuse to mix a new run into an existing one unless asked to replace it."""
     if out.exists() and not out.is_dir():
         raise UserError(f"--out {out} is a file; choose a directory")
     if out.is_dir() and any(out.iterdir()):
         if not overwrite:
-            raise UserError(f"--out {out} is not empty; pass --overwrite to replace the run there "
-                            f"or choose another --out")
+            raise UserError(f"--out {out} is not empty; pass --overwrite to replace the run there, "
+                            f"--resume {out} to continue it, or choose another --out")
         if not any((out / m).exists() for m in RUN_MARKERS):
             raise UserError(f"--out {out} holds files that are not a seqgan_gumbel run; "
                             f"refusing to overwrite it, choose another --out")
@@ -61,13 +76,43 @@ class Trainer:
         self.opt_mle = torch.optim.Adam(self.gen.parameters(), lr=tr.mle_lr)
         self.opt_g = torch.optim.Adam(self.gen.parameters(), lr=tr.g_lr, betas=betas)
         self.opt_d = torch.optim.Adam(self.disc.parameters(), lr=tr.d_lr, betas=betas)
-        self.batches = self.data.batches(tr.batch_size, torch.Generator().manual_seed(tr.seed))
+        self.stream = self.data.batches(tr.batch_size, tr.seed)
+        self.mle_steps = (math.ceil(tr.mle_epochs * self.stream.batches_per_epoch) if tr.mle_epochs > 0
+                          else tr.mle_steps)
+        if tr.init_generator:
+            self._load_pretrained(tr.init_generator)
+            self.mle_steps = 0
+        self.total = self.mle_steps + tr.adv_steps
+        self.global_step = 0
+        self.best: dict | None = None        # warm-up early stopping: best held-out NLL so far
+        self.stop_signal: int | None = None
         self.start_time = time.perf_counter()
         self.last_scores: dict = {}
+        self._where = "start"
+
+    # ------------------------------------------------------------ pre-training
+    def _load_pretrained(self, path: str) -> None:
+        state = load_checkpoint(path)
+        if tuple(state.get("vocab", ())) != self.data.vocab.tokens:
+            raise UserError(f"pre-trained generator {path} was trained on another vocabulary; "
+                            f"use one pre-trained on this data")
+        try:
+            self.gen.load_state_dict(state["generator"])
+        except (KeyError, RuntimeError) as e:
+            raise UserError(f"pre-trained generator {path} does not fit this generator's sizes "
+                            f"({str(e).splitlines()[0][:100]})") from None
+
+    def _generator_state(self) -> dict:
+        """What `sample --run` and train.init_generator need of a generator."""
+        v = self.data.vocab
+        return {"config": self.cfg.to_dict(), "vocab": list(v.tokens), "decoder": v.decoder,
+                "max_len": self.data.max_len, "fixed_length": self.data.fixed_length,
+                "banned": list(self.data.banned), "tokenizer_json": self.data.tokenizer_json or "",
+                "generator": self.gen.state_dict()}
 
     # ------------------------------------------------------------------ steps
     def _next_real(self) -> torch.Tensor:
-        return next(self.batches).to(self.device)
+        return self.data.ids[self.stream.next()].to(self.device)
 
     def _mle_loss(self, tokens: torch.Tensor) -> torch.Tensor:
         """Mean per-token NLL of real sequences, end token included and padding excluded."""
@@ -128,11 +173,13 @@ class Trainer:
 
     def _check(self, loss: torch.Tensor, what: str) -> None:
         if not torch.isfinite(loss):
-            raise NonFiniteLoss(f"{what} loss is {loss.item()} at {self._where}; the run stopped "
-                                f"without a checkpoint of the broken state (lower the learning rates "
-                                f"or raise train.grad_clip)")
+            ckpt = self.out / CHECKPOINT_NAME
+            last = (f"the last good checkpoint, {ckpt} (step {load_checkpoint(ckpt)['global_step']}), "
+                    f"is left as it was" if ckpt.is_file() else "no checkpoint had been written yet")
+            raise NonFiniteLoss(f"{what} loss is {loss.item()} at {self._where}; the run stopped and "
+                                f"{last} (lower the learning rates or set train.grad_clip)")
 
-    # ------------------------------------------------------------- the run
+    # -------------------------------------------------------------- evaluate
     def evaluate(self) -> dict:
         """The data's own quality figures on freshly drawn samples (and held-out NLL)."""
         ids = draw_ids(self.gen, self.cfg.train.eval_samples)
@@ -142,16 +189,23 @@ class Trainer:
             out = {"valid": s["valid"], "unique": s["unique"], "mean_length": s["mean_length"]}
         if self.data.oracle is not None:
             out["nll_oracle"] = self.data.oracle.nll(ids - len(SPECIALS))
+        if self.data.test_lines is not None:
+            from .evaluation import text_scores
+
+            vocab = self.data.vocab
+            hyps = [vocab.text(vocab.decode(r)) for r in ids.tolist()]
+            s = text_scores(hyps, self.data.test_lines, orders=[2, 3, 4, 5], self_bleu=True)
+            out.update({f"bleu{n}": v for n, v in s["bleu"].items()})
+            out.update({f"self_bleu{n}": v for n, v in s["self_bleu"].items()})
         if self.data.test_ids is not None:
             out["nll_test"] = generator_nll(self.gen, self.data.test_ids[:self.cfg.train.eval_test],
                                             self.data.vocab.pad)
         return out
 
-    def run(self) -> dict:
-        cfg, tr = self.cfg, self.cfg.train
-        t = cfg.temperature
+    # ------------------------------------------------------------- the run
+    def _write_run_files(self) -> None:
         data, vocab = self.data, self.data.vocab
-        (self.out / "config.toml").write_text(to_toml(cfg), encoding="utf-8")
+        (self.out / "config.toml").write_text(to_toml(self.cfg), encoding="utf-8")
         (self.out / "vocab.json").write_text(json.dumps(list(vocab.tokens)), encoding="utf-8")
         write_lines(self.out / "train.txt", (vocab.text(s) for s in data.sequences))
         if data.test_lines is not None:
@@ -163,41 +217,107 @@ class Trainer:
             # The held-out oracle samples, as oracle token ids, for NLL_test in evaluate and sweep.
             write_lines(self.out / "test.txt", (" ".join(str(i - len(SPECIALS)) for i in row)
                                                for row in data.test_ids.tolist()))
-        total = tr.mle_steps + tr.adv_steps
-        bar = tqdm(total=total, disable=not self.progress, dynamic_ncols=True, unit="step", mininterval=0.5)
-        with open(self.out / "metrics.jsonl", "w", encoding="utf-8") as log:
-            def record(phase: str, step: int, figures: dict, last: bool) -> None:
-                if (step + 1) % tr.log_every and not last:
-                    return
-                self.last_scores = self.evaluate()
-                row = {"phase": phase, "step": step + 1, **figures, **self.last_scores,
-                       "elapsed_s": round(time.perf_counter() - self.start_time, 3)}
-                log.write(json.dumps(row) + "\n")
-                log.flush()
-                bar.set_postfix({k: (f"{v:.3g}" if isinstance(v, float) else v)
-                                 for k, v in row.items() if k not in ("elapsed_s", "phase")}, refresh=False)
 
-            self.gen.train()
-            record("init", -1, {}, True)   # the untrained generator, as the baseline of every figure
-            bar.set_description("mle", refresh=False)
-            for step in range(tr.mle_steps):
-                self._where = f"maximum-likelihood step {step + 1}"
-                record("mle", step, self.mle_step(), step == tr.mle_steps - 1)
-                bar.update()
-            bar.set_description("adv", refresh=False)
-            for step in range(tr.adv_steps):
-                self._where = f"adversarial step {step + 1}"
-                tau = temperature(t.schedule, step, tr.adv_steps, t.tau_start, t.tau_end, t.rate or None)
-                record("adv", step, self.adversarial_step(tau), step == tr.adv_steps - 1)
-                bar.update()
-        bar.close()
+    def _on_signal(self, signum, frame) -> None:
+        self.stop_signal = signum   # acted on at the end of the current step
+
+    def _record(self, log, wandb_run, bar, phase: str, local_step: int, figures: dict) -> None:
+        tr = self.cfg.train
+        last_of_phase = local_step == (self.mle_steps if phase == "mle" else tr.adv_steps)
+        if phase != "init" and local_step % tr.log_every and not last_of_phase:
+            return
+        self.last_scores = self.evaluate()
+        row = {"phase": phase, "step": local_step, "global_step": self.global_step, **figures,
+               **self.last_scores, "elapsed_s": round(time.perf_counter() - self.start_time, 3)}
+        log.write(json.dumps(row) + "\n")
+        log.flush()
+        if wandb_run is not None:
+            wandb_run.log({k: v for k, v in row.items() if isinstance(v, (int, float))}, step=self.global_step)
+        bar.set_postfix({k: (f"{v:.3g}" if isinstance(v, float) else v)
+                         for k, v in row.items() if k not in ("elapsed_s", "phase", "global_step")},
+                        refresh=False)
+        if phase == "mle" and tr.mle_patience > 0 and "nll_test" in self.last_scores:
+            nll = self.last_scores["nll_test"]
+            if self.best is None or nll < self.best["nll"]:
+                self.best = {"nll": nll, "step": self.global_step, "evals_since": 0,
+                             "generator": {k: v.detach().clone() for k, v in self.gen.state_dict().items()}}
+            else:
+                self.best["evals_since"] += 1
+
+    def _early_stop(self) -> bool:
+        """At the patience limit: restore the best warm-up generator and skip to the adversarial phase."""
+        b, tr = self.best, self.cfg.train
+        if b is None or tr.mle_patience == 0 or b["evals_since"] < tr.mle_patience:
+            return False
+        self.gen.load_state_dict(b["generator"])
+        self.early_stopped_at = self.global_step
+        self.global_step = self.mle_steps
+        return True
+
+    def run(self, resumed: bool = False) -> dict:
+        cfg, tr, t = self.cfg, self.cfg.train, self.cfg.temperature
+        if not resumed:
+            self._write_run_files()
+        wandb_run = self._start_wandb(resumed)
+        bar = tqdm(total=self.total, initial=self.global_step, disable=not self.progress,
+                   dynamic_ncols=True, unit="step", mininterval=0.5)
+        handlers = {s: signal.signal(s, self._on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+        self.early_stopped_at = None
+        try:
+            with open(self.out / "metrics.jsonl", "a", encoding="utf-8") as log:
+                if self.global_step == 0:
+                    self._record(log, wandb_run, bar, "init", 0, {})  # the untrained generator
+                while self.global_step < self.total and self.stop_signal is None:
+                    step = self.global_step
+                    if step < self.mle_steps:
+                        phase, local = "mle", step + 1
+                        self._where = f"maximum-likelihood step {local}"
+                        figures = self.mle_step()
+                    else:
+                        phase, local = "adv", step - self.mle_steps + 1
+                        self._where = f"adversarial step {local}"
+                        tau = temperature(t.schedule, local - 1, tr.adv_steps, t.tau_start, t.tau_end, t.rate or None)
+                        figures = self.adversarial_step(tau)
+                    bar.set_description(phase, refresh=False)
+                    self.global_step += 1
+                    self._record(log, wandb_run, bar, phase, local, figures)
+                    if phase == "mle" and step + 1 < self.mle_steps and self._early_stop():
+                        bar.update(self.global_step - step)
+                    else:
+                        bar.update()
+                    if phase == "mle" and self.global_step == self.mle_steps:
+                        if self.best is not None and tr.mle_patience > 0:
+                            self.gen.load_state_dict(self.best["generator"])  # keep the best warm-up
+                        save_checkpoint(self.out / "pretrained.pt", self._generator_state(), keep_previous=False)
+                    if tr.checkpoint_every and self.global_step % tr.checkpoint_every == 0:
+                        self.save()
+        finally:
+            for s, h in handlers.items():
+                signal.signal(s, h)
+            bar.close()
         self.save()
+        if self.stop_signal is not None:
+            if wandb_run is not None:
+                wandb_run.finish(exit_code=1)
+            name = signal.Signals(self.stop_signal).name
+            raise Interrupted(f"{name} at step {self.global_step} of {self.total}: checkpoint written; "
+                              f"continue with: seqgan-gumbel train --resume {self.out}", self.stop_signal)
+        summary = self._finish()
+        if wandb_run is not None:
+            wandb_run.summary.update({k: v for k, v in summary.items() if isinstance(v, (int, float))})
+            wandb_run.finish()
+        return summary
+
+    def _finish(self) -> dict:
+        tr, data, vocab = self.cfg.train, self.data, self.data.vocab
         ids = draw_ids(self.gen, tr.num_samples)
         samples = [vocab.decode(r) for r in ids.tolist()]
         write_lines(self.out / "samples.txt", (vocab.text(s) for s in samples))
         summary = {"wall_s": round(time.perf_counter() - self.start_time, 2),
                    "device": str(self.device), "threads": torch.get_num_threads(),
-                   "mle_steps": tr.mle_steps, "adv_steps": tr.adv_steps, "data": data.stats}
+                   "mle_steps": self.mle_steps, "adv_steps": tr.adv_steps, "data": data.stats}
+        if self.early_stopped_at is not None:
+            summary["mle_early_stopped_at"] = self.early_stopped_at
         if self.grammar is not None:
             summary["samples"] = grammar_scores(samples, self.grammar, data.sequences)
         if data.oracle is not None:
@@ -205,22 +325,62 @@ class Trainer:
         if data.test_ids is not None:
             summary["nll_test"] = generator_nll(self.gen, data.test_ids, vocab.pad)
         (self.out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+        if self.cfg.log.report:
+            from .plots import run_report
+
+            run_report(self.out)
         return summary
 
+    def _start_wandb(self, resumed: bool):
+        if not self.cfg.log.wandb:
+            return None
+        try:
+            import wandb
+        except ImportError:
+            raise UserError("log.wandb is set but wandb is not installed: pip install 'seqgan_gumbel[wandb]'") from None
+        return wandb.init(project=self.cfg.log.wandb_project, config=self.cfg.to_dict(), dir=str(self.out),
+                          name=self.out.name, resume="allow" if resumed else None)
+
+    # ------------------------------------------------------------ checkpoints
     def save(self) -> None:
-        state = {
-            "config": self.cfg.to_dict(),
-            "vocab": list(self.data.vocab.tokens),
-            "decoder": self.data.vocab.decoder,
-            "max_len": self.data.max_len,
-            "fixed_length": self.data.fixed_length,
-            "banned": list(self.data.banned),
-            "tokenizer_json": self.data.tokenizer_json or "",
-            "generator": self.gen.state_dict(),
+        state = self._generator_state()
+        state.update({
             "discriminator": self.disc.state_dict(),
-            "step": self.cfg.train.mle_steps + self.cfg.train.adv_steps,
-        }
+            "opt_mle": self.opt_mle.state_dict(), "opt_g": self.opt_g.state_dict(),
+            "opt_d": self.opt_d.state_dict(),
+            "global_step": self.global_step, "mle_steps": self.mle_steps, "total_steps": self.total,
+            "rng_cpu": torch.get_rng_state(),
+            "rng_cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+            "stream": self.stream.state_dict(),
+            "best": self.best,
+        })
         save_checkpoint(self.out / CHECKPOINT_NAME, state)
+
+    def restore(self, state: dict) -> None:
+        if tuple(state["vocab"]) != self.data.vocab.tokens:
+            raise UserError(f"the data rebuilt from {self.out}'s config gives another vocabulary than the "
+                            f"checkpoint's; the data files changed since the run started")
+        self.gen.load_state_dict(state["generator"])
+        self.disc.load_state_dict(state["discriminator"])
+        self.opt_mle.load_state_dict(state["opt_mle"])
+        self.opt_g.load_state_dict(state["opt_g"])
+        self.opt_d.load_state_dict(state["opt_d"])
+        self.global_step, self.mle_steps = int(state["global_step"]), int(state["mle_steps"])
+        self.total = self.mle_steps + self.cfg.train.adv_steps
+        self.stream.load_state_dict(state["stream"])
+        self.best = state.get("best")
+        torch.set_rng_state(state["rng_cpu"])
+        if state.get("rng_cuda") and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(state["rng_cuda"])
+
+
+def _truncate_metrics(path: Path, global_step: int) -> None:
+    """Drop logged rows past the checkpoint: the resumed run logs those steps again."""
+    if not path.is_file():
+        return
+    keep = [l for l in path.read_text(encoding="utf-8").splitlines()
+            if l.strip() and json.loads(l).get("global_step", 0) <= global_step]
+    path.write_text("".join(l + "\n" for l in keep), encoding="utf-8")
 
 
 def train(cfg: Config, out: str | Path, *, overwrite: bool = False, progress: bool = True) -> dict:
@@ -231,3 +391,25 @@ def train(cfg: Config, out: str | Path, *, overwrite: bool = False, progress: bo
     trainer = Trainer(cfg, out, progress=progress)  # loads data and builds models: may raise UserError
     prepare_run_dir(out, overwrite)
     return trainer.run()
+
+
+def resume(run_or_checkpoint: str | Path, overrides: list[str] | None = None, *, progress: bool = True) -> dict:
+    """Continue a stopped run from its newest checkpoint (or the given checkpoint file)."""
+    from .config import apply_overrides, from_dict
+
+    p = Path(run_or_checkpoint)
+    out = p if p.is_dir() else p.parent
+    state = load_checkpoint(p)
+    if "opt_g" not in state:
+        raise UserError(f"{p} is a generator-only checkpoint (pretrained.pt), not a run to resume")
+    cfg = from_dict(state["config"], "checkpoint config")
+    apply_overrides(cfg, overrides or [])
+    if cfg.train.threads > 0:
+        torch.set_num_threads(cfg.train.threads)
+    trainer = Trainer(cfg, out, progress=progress)
+    trainer.restore(state)
+    if trainer.global_step >= trainer.total and (out / "summary.json").is_file():
+        raise UserError(f"run {out} is already complete ({trainer.global_step} steps); "
+                        f"raise train.adv_steps with --set to train further")
+    _truncate_metrics(out / "metrics.jsonl", trainer.global_step)
+    return trainer.run(resumed=True)

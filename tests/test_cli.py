@@ -134,7 +134,7 @@ def test_help_explains_every_option():
     assert r.returncode == 0
     for key in describe_keys().split("\n"):
         assert key.split("=")[0].strip() in r.stdout
-    for flag in ("--config", "--set", "--out", "--overwrite", "--dry-run", "--quiet"):
+    for flag in ("--config", "--set", "--out", "--overwrite", "--dry-run", "--quiet", "--resume", "--oracle-params"):
         assert flag in r.stdout
     for cmd, flags in (("sample", ("--run", "--num", "--tau", "--seed", "--out", "--device")),
                        ("evaluate", ("--samples", "--grammar", "--train", "--run", "--reference", "--json"))):

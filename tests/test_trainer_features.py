@@ -1,0 +1,114 @@
+import glob
+import json
+import os
+
+import pytest
+import torch
+
+from seqgan_gumbel.checkpoint import load_checkpoint
+from seqgan_gumbel.cli import main
+from seqgan_gumbel.config import load_config
+from seqgan_gumbel.discriminator import CNNDiscriminator
+from seqgan_gumbel.errors import UserError
+from seqgan_gumbel.trainer import train
+
+TINY = ["data.num_train=300", "data.num_test=200", "train.batch_size=16", "train.mle_steps=30",
+        "train.adv_steps=4", "train.log_every=5", "train.eval_samples=16", "train.eval_test=200",
+        "train.num_samples=10", "discriminator.num_filters=8"]
+
+
+def test_wandb_offline_run_files_hold_the_metrics(tmp_path, monkeypatch):
+    pytest.importorskip("wandb")
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    monkeypatch.setenv("WANDB_SILENT", "true")
+    out = tmp_path / "wb"
+    train(load_config(None, TINY + ["log.wandb=true"]), out, progress=False)
+    [run_file] = glob.glob(str(out / "wandb" / "offline-run-*" / "run-*.wandb"))
+    data = open(run_file, "rb").read()
+    rows = [json.loads(l) for l in (out / "metrics.jsonl").read_text().splitlines()]
+    values = [(k, v) for r in rows for k, v in r.items() if isinstance(v, float) and k != "elapsed_s"]
+    assert len(values) > 20
+    # wandb stores each logged value as its JSON text: every figure of metrics.jsonl is there.
+    missing = [(k, v) for k, v in values if json.dumps(v).encode() not in data]
+    assert not missing, missing[:5]
+
+
+def test_wandb_missing_is_a_user_error(tmp_path, monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+    monkeypatch.setattr(builtins, "__import__",
+                        lambda name, *a, **k: (_ for _ in ()).throw(ImportError()) if name == "wandb" else real_import(name, *a, **k))
+    with pytest.raises(UserError, match="pip install"):
+        train(load_config(None, TINY + ["log.wandb=true"]), tmp_path / "x", progress=False)
+
+
+def test_report_png_is_drawn_at_the_end_and_on_demand(tmp_path, capsys):
+    out = tmp_path / "r"
+    train(load_config(None, TINY), out, progress=False)
+    assert (out / "report.png").read_bytes()[:4] == b"\x89PNG"
+    (out / "report.png").unlink()
+    assert main(["report", str(out)]) == 0
+    assert (out / "report.png").is_file()
+    assert main(["report", str(tmp_path)]) == 2
+
+
+def test_pretrained_generator_is_saved_and_reused(tmp_path):
+    a = tmp_path / "a"
+    train(load_config(None, TINY), a, progress=False)
+    pre = load_checkpoint(a / "pretrained.pt")
+    assert "opt_g" not in pre and "generator" in pre
+    b = tmp_path / "b"
+    train(load_config(None, TINY + [f"train.init_generator={a / 'pretrained.pt'}"]), b, progress=False)
+    rows = [json.loads(l) for l in (b / "metrics.jsonl").read_text().splitlines()]
+    assert rows[0]["phase"] == "init" and not any(r["phase"] == "mle" for r in rows)
+    # It starts where the first run's warm-up ended: same held-out NLL before any step.
+    first = [json.loads(l) for l in (a / "metrics.jsonl").read_text().splitlines()]
+    last_mle = [r for r in first if r["phase"] == "mle"][-1]
+    assert rows[0]["nll_test"] == pytest.approx(last_mle["nll_test"], rel=1e-6)
+    with pytest.raises(UserError, match="another vocabulary"):
+        train(load_config(None, TINY + ["data.grammar=kusner", f"train.init_generator={a / 'pretrained.pt'}"]),
+              tmp_path / "c", progress=False)
+    with pytest.raises(UserError, match="generator-only"):
+        from seqgan_gumbel.trainer import resume
+        resume(a / "pretrained.pt")
+
+
+def test_warm_up_in_epochs_with_early_stopping_keeps_the_best(tmp_path):
+    out = tmp_path / "es"
+    cfg = load_config(None, TINY + ["train.mle_epochs=40", "train.mle_lr=0.02", "train.mle_patience=2",
+                                    "train.adv_steps=0", "train.log_every=10"])
+    summary = train(cfg, out, progress=False)
+    assert summary["mle_steps"] == 40 * (300 // 16)
+    rows = [json.loads(l) for l in (out / "metrics.jsonl").read_text().splitlines() if '"mle"' in l]
+    assert summary["mle_early_stopped_at"] < summary["mle_steps"]
+    # The kept generator is the best one seen: its held-out NLL (all 200 test strings, as logged).
+    assert summary["nll_test"] == pytest.approx(min(r["nll_test"] for r in rows), rel=1e-9)
+
+
+def test_multi_representation_cnn_matches_relgans_conv2d_formulation():
+    torch.manual_seed(0)
+    d = CNNDiscriminator(20, 8, (2, 3), 5, 0.0, False, num_rep=4).eval()
+    x = torch.nn.functional.one_hot(torch.randint(0, 20, (3, 7)), 20).float()
+    out = d(x)
+    assert out.shape == (3, 4)
+    # RelGAN: a 1-channel Conv2d with kernel (w, emb/num_rep) and that stride over [B, 1, T, emb].
+    emb = d.embed(x).unsqueeze(1)
+    pooled = []
+    for conv in d.convs:
+        c2 = torch.nn.Conv2d(1, 5, (conv.kernel_size[0], 2), stride=(1, 2))
+        c2.weight.data = conv.weight.data.permute(0, 2, 1).unsqueeze(1)
+        c2.bias.data = conv.bias.data
+        pooled.append(torch.relu(c2(emb)).amax(dim=2))        # [B, F, R]
+    p = torch.cat(pooled, 1).permute(0, 2, 1)
+    h, g = d.highway(p).chunk(2, -1)
+    g = torch.sigmoid(g)
+    ref = d.head.linear(g * torch.relu(h) + (1 - g) * p).squeeze(-1)
+    assert torch.allclose(out, ref, atol=1e-6)
+
+
+def test_relgan_discriminator_trains(tmp_path):
+    out = tmp_path / "rep"
+    train(load_config(None, TINY + ["discriminator.num_rep=4", "discriminator.emb_dim=16", "train.loss=rsgan"]),
+          out, progress=False)
+    assert load_checkpoint(out)["discriminator"]["embed.weight"].shape[0] == 16
