@@ -30,8 +30,12 @@ def test_dry_run_writes_the_whole_run_directory(dry_run_dir):
     adv = [r for r in rows if r["phase"] == "adv"]
     assert adv[0]["tau"] == 1.0 and adv[-1]["tau"] == pytest.approx(0.1)
     # The checkpoint holds weights, config and vocabulary, and loads without unpickling code.
-    state = torch.load(dry_run_dir / "checkpoint.pt", weights_only=True)
-    assert {"generator", "discriminator", "config", "vocab", "max_len"} <= set(state)
+    from seqgan_gumbel.checkpoint import load_checkpoint
+
+    outer = torch.load(dry_run_dir / "checkpoint.pt", weights_only=True)
+    assert set(outer) == {"format", "sha256", "payload"}
+    state = load_checkpoint(dry_run_dir)
+    assert {"generator", "discriminator", "config", "vocab", "max_len", "opt_g", "rng_cpu"} <= set(state)
 
 
 def test_sample_and_evaluate_from_a_run(dry_run_dir, tmp_path, capsys):
@@ -121,7 +125,7 @@ def test_damaged_checkpoint_is_refused(dry_run_dir, tmp_path, capsys):
     (bad / "checkpoint.pt").write_bytes(data[: len(data) // 2])
     _user_error(capsys, ["sample", "--run", str(bad)], "cannot be read")
     torch.save({"weights": torch.zeros(2)}, bad / "checkpoint.pt")
-    _user_error(capsys, ["sample", "--run", str(bad)], "not a seqgan_gumbel/1 checkpoint")
+    _user_error(capsys, ["sample", "--run", str(bad)], "is not a seqgan_gumbel/2 checkpoint")
 
 
 def test_existing_run_is_not_overwritten_without_asking(dry_run_dir, capsys):

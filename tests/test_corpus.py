@@ -1,3 +1,4 @@
+import json
 import random
 from collections import Counter
 
@@ -126,5 +127,8 @@ def test_short_coco_run_writes_decoded_text(tmp_path):
     words = [w for line in samples for w in line.split()]
     assert words and set(words) <= vocab | {"<unk>"}   # decoded words, not ids
     assert (out / "tokenizer.json").exists() and (out / "test.txt").exists()
+    # Periodic evaluation of a corpus: exact BLEU against the held-out text and Self-BLEU.
+    rows = [json.loads(l) for l in (out / "metrics.jsonl").read_text().splitlines()]
+    assert all({"bleu2", "bleu5", "self_bleu4", "nll_test"} <= set(r) for r in rows)
     r = run_cli("sample", "--run", out, "--num", 3, cwd=ROOT)
     assert r.returncode == 0 and len(r.stdout.splitlines()) == 3
