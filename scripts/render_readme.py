@@ -78,8 +78,25 @@ def data_bench() -> str:
             "|---|---|---|---|\n" + "\n".join(rows) + f"\n\n{d['machine']}, torch {d['torch']}.")
 
 
+def train_bench() -> str:
+    b = _load("results/bench/train_cpu.json")
+    if b is None:
+        return "(not measured yet: run scripts/bench_train.py)"
+    anchor = {"mle_epoch_s": 17, "adv_iter_s": 40, "sample_10k_s": 15, "peak_rss_mb": 5300}
+    target = {"mle_epoch_s": 4, "adv_iter_s": 4, "sample_10k_s": 1.5, "peak_rss_mb": 1000}
+    names = {"mle_epoch_s": "MLE epoch (s)", "adv_iter_s": "adversarial iteration, 5 D + 1 G (s)",
+             "sample_10k_s": "sample 10,000 sentences (s)", "peak_rss_mb": "peak memory (MB)"}
+    rows = [f"| {names[k]} | {anchor[k]:,} | {b[k]:,} | {target[k]:,} | {'reached' if b[k] <= target[k] else 'missed'} |"
+            for k in names]
+    return ("| `configs/relgan_coco.toml` on this CPU | anchor (TextGAN-PyTorch RelGAN) | ours | target | |\n"
+            "|---|---|---|---|---|\n" + "\n".join(rows) +
+            f"\n\n{b['machine']}, {b['threads']} torch threads, torch {b['torch']}; vocabulary {b['vocab']:,}, "
+            f"length {b['seq_len']}, mean of {b['adv_iters_timed']} adversarial iterations after a warm-up.")
+
+
 TABLES = {"arith_default": arith_default, "arith_ablation": arith_ablation, "bleu_bench": bleu_bench,
-          "data_bench": data_bench}
+          "data_bench": data_bench,
+          "train_bench": train_bench}
 
 
 def render(text: str) -> str:

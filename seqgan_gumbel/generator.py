@@ -7,14 +7,15 @@ import torch
 from torch import nn
 
 from .config import FEEDBACK_MODES
-from .gumbel import gumbel_noise
+from .gumbel import categorical, gumbel_noise
 
 
 @dataclass
 class Generated:
     """One batch from the generator. Positions after the first end token are padding."""
 
-    onehot: torch.Tensor   # [B, T, V] relaxed (or straight-through) one-hots, zero after the end
+    onehot: torch.Tensor | None  # [B, T, V] relaxed (or straight-through) one-hots, zero after
+                                 # the end; None when only hard tokens were asked for
     tokens: torch.Tensor   # [B, T] hard tokens, pad after the end token
     mask: torch.Tensor     # [B, T] 1.0 up to and including the first end token
 
@@ -55,7 +56,12 @@ class Generator(nn.Module):
         start = torch.full_like(tokens[:, :1], self.bos)
         inputs = torch.cat([start, tokens[:, :-1]], dim=1)
         hidden, _ = self.lstm(self.embedding(inputs), self._state(tokens.shape[0], z))
-        return self.out(hidden) + self.logit_mask
+        return self._project(hidden)
+
+    def _project(self, hidden: torch.Tensor) -> torch.Tensor:
+        """Output logits with the banned tokens at -inf, the mask folded into the bias so the
+        [..., V] logits are written once (hW + b + mask = hW + (b + mask))."""
+        return torch.nn.functional.linear(hidden, self.out.weight, self.out.bias + self.logit_mask)
 
     def token_nll(self, tokens: torch.Tensor, z: torch.Tensor | None = None,
                   temperature: float = 1.0) -> torch.Tensor:
@@ -89,33 +95,34 @@ class Generator(nn.Module):
         tokens, relaxed = [], []
         for _ in range(self.seq_len):
             hidden, state = self.lstm(inp, state)
-            logits = self.out(hidden[:, 0]) + self.logit_mask          # [B, V]
+            logits = self._project(hidden[:, 0])                       # [B, V]
             if temperature != 1.0:
                 logits = logits / temperature
+            if not need_relaxed and feedback == "hard":
+                token = categorical(logits)                            # only the token is needed
+                tokens.append(token)
+                inp = self.embedding(token).unsqueeze(1)
+                continue
             perturbed = logits + gumbel_noise(logits.shape, device=device, dtype=logits.dtype)
             token = perturbed.argmax(dim=-1)                           # [B]
             tokens.append(token)
-            if need_relaxed or feedback != "hard":
-                soft = torch.softmax(perturbed / tau, dim=-1)
-                if straight_through or feedback == "straight-through":
-                    hard = torch.zeros_like(soft).scatter_(-1, token.unsqueeze(-1), 1.0)
-                    st = hard + (soft - soft.detach())                 # exactly one-hot forward
-                relaxed.append(st if straight_through else soft)
-                if feedback == "soft":
-                    inp = (soft @ emb_w).unsqueeze(1)
-                elif feedback == "straight-through":
-                    inp = (st @ emb_w).unsqueeze(1)
-                else:
-                    inp = self.embedding(token).unsqueeze(1)
+            soft = torch.softmax(perturbed / tau, dim=-1)
+            if straight_through or feedback == "straight-through":
+                hard = torch.zeros_like(soft).scatter_(-1, token.unsqueeze(-1), 1.0)
+                st = hard + (soft - soft.detach())                     # exactly one-hot forward
+            relaxed.append(st if straight_through else soft)
+            if feedback == "soft":
+                inp = (soft @ emb_w).unsqueeze(1)
+            elif feedback == "straight-through":
+                inp = (st @ emb_w).unsqueeze(1)
             else:
                 inp = self.embedding(token).unsqueeze(1)
         tokens = torch.stack(tokens, dim=1)                            # [B, T]
         mask = end_mask(tokens, self.eos)
         tokens = tokens.masked_fill(mask == 0, self.pad)
-        if relaxed:
-            onehot = torch.stack(relaxed, dim=1) * mask.unsqueeze(-1)  # [B, T, V]
-        else:
-            onehot = one_hot(tokens, self.vocab_size, self.pad)
+        # Without a relaxation the tokens say everything; a dense [B, T, V] one-hot would cost
+        # B * T * V floats (discriminators take token ids directly).
+        onehot = torch.stack(relaxed, dim=1) * mask.unsqueeze(-1) if relaxed else None
         return Generated(onehot, tokens, mask)
 
 

@@ -34,3 +34,14 @@ def gumbel_softmax(logits: torch.Tensor, tau: float, *, hard: bool = False,
     one_hot = torch.zeros_like(soft).scatter_(-1, index.unsqueeze(-1), 1.0)
     # soft - soft.detach() is exactly zero, so the forward value is exactly one-hot.
     return one_hot + (soft - soft.detach()), index
+
+
+def categorical(logits: torch.Tensor) -> torch.Tensor:
+    """One draw per row from softmax(logits) [..., V] -> [...], by inverse CDF.
+
+    The same distribution as argmax(logits + Gumbel noise), with one uniform per row instead
+    of two logarithms per entry: the cheap path wherever only the token is needed.
+    """
+    cdf = torch.softmax(logits, dim=-1).cumsum_(dim=-1)
+    u = torch.rand(cdf.shape[:-1] + (1,), device=logits.device, dtype=cdf.dtype) * cdf[..., -1:]
+    return torch.searchsorted(cdf, u).squeeze(-1).clamp_(max=logits.shape[-1] - 1)

@@ -26,9 +26,9 @@ def build_generator(cfg: Config, vocab: Vocab, seq_len: int, banned: tuple[int, 
 def build_discriminator(cfg: Config, vocab: Vocab) -> torch.nn.Module:
     d = cfg.discriminator
     if d.kind == "lstm":
-        return LSTMDiscriminator(len(vocab), d.emb_dim, d.hidden_dim, d.dropout, d.minibatch_std)
+        return LSTMDiscriminator(len(vocab), d.emb_dim, d.hidden_dim, d.dropout, d.minibatch_std, vocab.pad)
     return CNNDiscriminator(len(vocab), d.emb_dim, tuple(d.filter_widths), d.num_filters,
-                            d.dropout, d.minibatch_std, d.num_rep)
+                            d.dropout, d.minibatch_std, d.num_rep, vocab.pad)
 
 
 def resolve_device(name: str) -> torch.device:

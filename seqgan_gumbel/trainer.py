@@ -138,18 +138,20 @@ class Trainer:
             # A straight-through sample is an exact one-hot, so the discriminator step needs
             # only the hard tokens (no softmax, no graph) unless the feedback itself is relaxed.
             relaxed = need_grad or not g.straight_through
-            return self.gen.generate(B, tau, g.feedback, straight_through=g.straight_through,
-                                     need_relaxed=relaxed).onehot
+            out = self.gen.generate(B, tau, g.feedback, straight_through=g.straight_through,
+                                    need_relaxed=relaxed)
+            return out.onehot if out.onehot is not None else out.tokens   # [B, T, V] or ids [B, T]
 
     def adversarial_step(self, tau: float) -> dict:
         tr, V, pad = self.cfg.train, len(self.data.vocab), self.data.vocab.pad
         for _ in range(tr.d_steps):
-            real = one_hot(self._next_real(), V, pad)
+            real = self._next_real()                   # token ids: embedded by lookup in the critic
             fake = self._fake(tau, need_grad=False)
             d_real, d_fake = self.disc(real), self.disc(fake)
             d_loss = discriminator_loss(tr.loss, d_real, d_fake)
             if tr.loss == "wgan-gp" and tr.gp_weight > 0:
-                d_loss = d_loss + tr.gp_weight * gradient_penalty(self.disc, real, fake)
+                dense_fake = one_hot(fake, V, pad) if fake.dtype == torch.long else fake
+                d_loss = d_loss + tr.gp_weight * gradient_penalty(self.disc, one_hot(real, V, pad), dense_fake)
             self._check(d_loss, "discriminator")
             self.opt_d.zero_grad(set_to_none=True)
             d_loss.backward()
@@ -159,7 +161,7 @@ class Trainer:
             for _ in range(tr.g_steps):
                 fake = self._fake(tau, need_grad=True)
                 real_tokens = self._next_real()
-                d_real = self.disc(one_hot(real_tokens, V, pad)) if tr.loss == "rsgan" else None
+                d_real = self.disc(real_tokens) if tr.loss == "rsgan" else None
                 g_loss = generator_loss(tr.loss, d_real, self.disc(fake))
                 if tr.mle_weight > 0:
                     g_loss = g_loss + tr.mle_weight * self._mle_loss(real_tokens)

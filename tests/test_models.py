@@ -157,3 +157,47 @@ def test_latent_z_likelihood_is_the_prior_sample_estimate():
     assert got <= per_z.sum(1).mean().item() / 7 + 1e-12
     plain = make_gen()
     assert generator_nll(plain, tokens, 0, z_samples=1) == pytest.approx(generator_nll(plain, tokens, 0, z_samples=9))
+
+
+def test_lean_conv_max_equals_the_plain_one_with_gradients_and_double_backward():
+    from seqgan_gumbel.discriminator import conv_relu_max
+
+    torch.manual_seed(0)
+    conv = torch.nn.Conv1d(3, 7, 4)
+    x = torch.randn(5, 3, 40, requires_grad=True)       # 3 * 4 < 37: the lean path is taken
+    lean = conv_relu_max(conv, x)
+    plain = torch.relu(conv(x)).amax(2)
+    assert torch.allclose(lean, plain, atol=1e-6)
+    params = [x, conv.weight, conv.bias]
+    for a, b in zip(torch.autograd.grad(lean.pow(2).sum(), params), torch.autograd.grad(plain.pow(2).sum(), params)):
+        assert torch.allclose(a, b, atol=1e-5)
+    # WGAN-GP differentiates the input gradient again.
+    g1 = torch.autograd.grad(conv_relu_max(conv, x).sum(), x, create_graph=True)[0]
+    g2 = torch.autograd.grad(torch.relu(conv(x)).amax(2).sum(), x, create_graph=True)[0]
+    assert torch.allclose(g1, g2, atol=1e-6)
+    w1 = torch.autograd.grad(g1.norm(), conv.weight)[0]
+    w2 = torch.autograd.grad(g2.norm(), conv.weight)[0]
+    assert torch.allclose(w1, w2, atol=1e-5)
+    with torch.no_grad():
+        assert torch.allclose(conv_relu_max(conv, x), plain, atol=1e-6)
+
+
+@pytest.mark.parametrize("disc", [
+    lambda: CNNDiscriminator(V, 8, (2, 3), 5, 0.0, True, num_rep=4),
+    lambda: LSTMDiscriminator(V, 8, 6, 0.0, True),
+])
+def test_token_ids_are_scored_as_their_one_hots(disc):
+    torch.manual_seed(0)
+    d = disc().eval()
+    tok = torch.randint(4, V, (6, T))
+    tok[:, 5:] = 0                                               # padding
+    a = d(tok)
+    ga = torch.autograd.grad(a.sum(), d.embed.weight)[0]
+    b = d(one_hot(tok, V, 0))
+    gb = torch.autograd.grad(b.sum(), d.embed.weight)[0]
+    assert torch.allclose(a, b, atol=1e-6) and torch.allclose(ga, gb, atol=1e-6)
+
+
+def test_sampling_without_relaxation_returns_tokens_only():
+    out = make_gen().generate(8, need_relaxed=False)
+    assert out.onehot is None and out.tokens.shape == (8, T)
