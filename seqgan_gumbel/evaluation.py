@@ -58,7 +58,6 @@ def text_scores(samples: list[str], references: list[str] | None, *, orders=(2, 
 def likelihoods(run, test_lines: list[str] | None, train_lines: list[str] | None,
                 temperature: float = 1.0, z_samples: int = 10) -> dict:
     """NLL_gen: the generator's mean NLL per token of held-out (and training) text, end token included."""
-    import torch
 
     from .corpus import tokenizer_from_json
     from .run import generator_nll

@@ -34,7 +34,6 @@ def sweep_run(run_dir: str | Path, temperatures: list[float], num: int, seed: in
     run = load_run(run_dir)
     kind = run.config.data.kind
     gen, vocab = run.generator, run.vocab
-    extra: dict = {}
     if kind == "oracle":
         from .oracle import load_oracle, parse_id_sequences
 

@@ -257,7 +257,7 @@ class Trainer:
         return True
 
     def run(self, resumed: bool = False) -> dict:
-        cfg, tr, t = self.cfg, self.cfg.train, self.cfg.temperature
+        tr, t = self.cfg.train, self.cfg.temperature
         if not resumed:
             self._write_run_files()
         wandb_run = self._start_wandb(resumed)

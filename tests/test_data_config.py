@@ -6,7 +6,7 @@ from seqgan_gumbel.config import Config, from_dict, load_config, to_toml
 from seqgan_gumbel.data import grammar_data, read_sequences
 from seqgan_gumbel.errors import UserError
 from seqgan_gumbel.grammar import load_grammar
-from seqgan_gumbel.vocab import SPECIALS, Vocab
+from seqgan_gumbel.vocab import SPECIALS
 
 
 def test_vocab_is_deterministic_and_round_trips(tmp_path):

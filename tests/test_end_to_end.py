@@ -1,6 +1,5 @@
 """The default run, as the README runs it: train on arith, draw 2,000 samples, score them."""
 import json
-from pathlib import Path
 
 import pytest
 import torch

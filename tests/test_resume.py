@@ -1,6 +1,5 @@
 """Checkpoints that survive anything: stop a run (SIGTERM, SIGKILL) and resume it bit for bit."""
 import json
-import os
 import signal
 import subprocess
 import sys
