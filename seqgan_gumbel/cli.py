@@ -237,16 +237,25 @@ def _cmd_evaluate(args) -> int:
         raise UserError("--num must be at least 1 and --temperature positive")
 
     run = None
+
+    def loaded_run():
+        nonlocal run
+        if run is None:
+            from .run import load_run
+
+            run = load_run(run_dir)
+        return run
+
     if args.samples:
         samples_file = args.samples
         samples = ev.read_text_lines(args.samples, "samples file", keep_empty=True)
     elif run_dir is not None:
-        from .run import draw_samples, load_run
+        from .run import draw_samples
 
-        run = load_run(run_dir)
+        r = loaded_run()
         samples_file = f"{args.num} drawn from {run_dir} at temperature {args.temperature}"
-        samples = [run.vocab.text(s) for s in
-                   draw_samples(run.generator, run.vocab, args.num, temperature=args.temperature, seed=args.seed,
+        samples = [r.vocab.text(s) for s in
+                   draw_samples(r.generator, r.vocab, args.num, temperature=args.temperature, seed=args.seed,
                                 progress=True)]
     else:
         raise UserError("evaluate needs --samples FILE, or --run DIR to draw samples from")
@@ -260,12 +269,9 @@ def _cmd_evaluate(args) -> int:
                                                            smoothing=args.smoothing == "method1",
                                                            corpus_level=args.corpus_bleu))
         if kind == "corpus":
-            from .run import load_run
-
-            run = run or load_run(run_dir)
             test = ev.read_text_lines(run_dir / "test.txt", "test file", keep_empty=False)
             train = ev.read_text_lines(run_dir / "train.txt", "training file", keep_empty=False)
-            result.update(ev.likelihoods(run, test, train))
+            result.update(ev.likelihoods(loaded_run(), test, train))
         print(json.dumps(result, indent=2) if args.json else ev.text_table(result))
         return 0
 
@@ -276,15 +282,10 @@ def _cmd_evaluate(args) -> int:
         result.update(oracle=oracle_file, **nll_of_sequences(oracle, parse_id_sequences(samples, oracle.vocab_size,
                                                                                           samples_file)))
         if kind == "oracle" and (run_dir / "test.txt").is_file():
-            import torch
+            from .run import generator_nll
 
-            from .run import generator_nll, load_run
-
-            run = run or load_run(run_dir)
-            held_out = parse_id_sequences(ev.read_text_lines(run_dir / "test.txt", "test file", False),
-                                          oracle.vocab_size, str(run_dir / "test.txt"))
-            result["nll_test"] = generator_nll(run.generator, torch.tensor(held_out) + 4, run.vocab.pad,
-                                               temperature=args.temperature)
+            result["nll_test"] = generator_nll(loaded_run().generator, ev.oracle_test_ids(run_dir, oracle),
+                                               loaded_run().vocab.pad, temperature=args.temperature)
         if args.json:
             print(json.dumps(result, indent=2))
         else:

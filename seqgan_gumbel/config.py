@@ -13,6 +13,7 @@ from .schedules import SCHEDULES
 # The allowed values live here, with the validation, so reading a config needs no torch.
 FEEDBACK_MODES = ("soft", "hard", "straight-through")
 LOSSES = ("standard", "rsgan", "wgan-gp", "hinge")
+DATA_KINDS = ("grammar", "corpus", "oracle")
 
 
 @dataclass
@@ -211,7 +212,7 @@ def validate(cfg: Config) -> None:
             raise UserError(f"config key {key}: {msg}")
 
     d, g, disc, t, tr = cfg.data, cfg.generator, cfg.discriminator, cfg.temperature, cfg.train
-    need(d.kind in ("grammar", "corpus", "oracle"), "data.kind", "choose grammar, corpus or oracle")
+    need(d.kind in DATA_KINDS, "data.kind", f"choose one of {', '.join(DATA_KINDS)}")
     if d.kind == "grammar":
         need(bool(d.grammar or d.path), "data.grammar", "set a grammar or a data.path")
     if d.kind == "corpus":

@@ -20,20 +20,27 @@ TOKENIZERS = ("word", "bpe")
 METASPACE = "\u2581"
 
 
-def read_lines(path: str | Path, what: str = "corpus file") -> list[str]:
-    """Non-blank lines of a UTF-8 file, stripped; a clear error for a missing, empty or non-UTF-8 file."""
+def _decoded_lines(path: str | Path, what: str, hint: str) -> list[str]:
+    """The lines of a UTF-8 file (the newline ending the last line adds no empty line);
+    a missing or non-UTF-8 file is a UserError naming it (and the line)."""
     path = Path(path)
     if not path.is_file():
-        raise UserError(f"{what} {path} does not exist; check the path")
+        raise UserError(f"{what} {path} does not exist; {hint}")
+    raw = path.read_bytes().split(b"\n")
+    if raw and raw[-1] == b"":
+        raw.pop()
     lines = []
-    for lineno, raw in enumerate(path.read_bytes().split(b"\n"), 1):
+    for lineno, line in enumerate(raw, 1):
         try:
-            text = raw.decode("utf-8")
+            lines.append(line.decode("utf-8"))
         except UnicodeDecodeError:
             raise UserError(f"{what} {path} is not UTF-8 text (line {lineno}); convert it to UTF-8") from None
-        text = text.strip()
-        if text:
-            lines.append(text)
+    return lines
+
+
+def read_lines(path: str | Path, what: str = "corpus file") -> list[str]:
+    """Non-blank lines of a UTF-8 file, stripped; a clear error for a missing, empty or non-UTF-8 file."""
+    lines = [t for t in (line.strip() for line in _decoded_lines(path, what, "check the path")) if t]
     if not lines:
         raise UserError(f"{what} {path} is empty: it needs one sentence per line")
     return lines
@@ -46,23 +53,9 @@ def read_sequences(path: str | Path, *, what: str = "data file", keep_empty: boo
     Blank lines are skipped for training data; with keep_empty (samples to be scored) a blank
     line is an empty sequence, since dropping it would overstate the samples' quality.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise UserError(f"{what} {path} does not exist; {hint}")
-    lines = path.read_bytes().split(b"\n")
-    if lines and lines[-1] == b"":
-        lines.pop()                                   # the newline that ends the last line
-    seqs = []
-    for lineno, line in enumerate(lines, 1):
-        try:
-            text = line.decode("utf-8")
-        except UnicodeDecodeError:
-            raise UserError(f"{what} {path} is not UTF-8 text (line {lineno}); "
-                            f"convert it to UTF-8") from None
-        tokens = tuple(text.split())
-        if tokens or keep_empty:
-            seqs.append(tokens)
-    if not seqs or not any(seqs):
+    seqs = [tuple(line.split()) for line in _decoded_lines(path, what, hint)]
+    seqs = seqs if keep_empty else [s for s in seqs if s]
+    if not any(seqs):
         raise UserError(f"{what} {path} is empty: it needs one sequence per line")
     return seqs
 

@@ -12,10 +12,7 @@ import torch
 from .corpus import read_sequences  # noqa: F401  (re-exported: data files are read there)
 from .errors import UserError
 from .grammar import Grammar
-from .vocab import SPECIALS, Vocab
-
-DATA_KINDS = ("grammar", "corpus", "oracle")
-
+from .vocab import N_SPECIALS, SPECIALS, Vocab
 
 @dataclass
 class SequenceData:
@@ -158,10 +155,10 @@ def oracle_data(dc, device: str = "cpu") -> SequenceData:
 
     oracle = load_oracle(dc.oracle_params, device) if dc.oracle_params else random_oracle(dc.oracle_seed, device=device)
     length = dc.max_len or 20
-    # Oracle token k is our id k + 4 (after the special tokens); its token text is str(k).
+    # Oracle token k is our id k + N_SPECIALS (after the special tokens); its token text is str(k).
     vocab = Vocab(SPECIALS + tuple(str(k) for k in range(oracle.vocab_size)))
-    train = oracle.sample(dc.num_train, length, seed=dc.oracle_seed * 2 + 1) + len(SPECIALS)
-    test = oracle.sample(dc.num_test, length, seed=dc.oracle_seed * 2 + 2) + len(SPECIALS)
+    train = oracle.sample(dc.num_train, length, seed=dc.oracle_seed * 2 + 1) + N_SPECIALS
+    test = oracle.sample(dc.num_test, length, seed=dc.oracle_seed * 2 + 2) + N_SPECIALS
     sequences = [tuple(vocab.tokens[i] for i in row) for row in train.tolist()]
     return SequenceData(vocab, sequences, train, length, fixed_length=True, test_ids=test,
                         oracle=oracle, stats={"train": dc.num_train, "test": dc.num_test})
@@ -174,10 +171,6 @@ def build_data(cfg, grammar: Grammar | None, device: str = "cpu") -> SequenceDat
     if dc.kind == "oracle":
         return oracle_data(dc, device)
     return grammar_data(grammar, dc.path, dc.num_train, seed, min(dc.num_test, 2000))
-
-
-def write_sequences(path: str | Path, sequences) -> None:
-    Path(path).write_text("".join(" ".join(s) + "\n" for s in sequences), encoding="utf-8")
 
 
 def write_lines(path: str | Path, lines) -> None:

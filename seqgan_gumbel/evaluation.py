@@ -20,6 +20,18 @@ def read_text_lines(path: str | Path, what: str, keep_empty: bool) -> list[str]:
                                                 hint=f"check the {what} path")]
 
 
+def oracle_test_ids(run_dir: str | Path, oracle):
+    """A run's held-out oracle samples (its test.txt) as vocabulary ids [N, L], for NLL_test."""
+    import torch
+
+    from .oracle import parse_id_sequences
+    from .vocab import N_SPECIALS
+
+    path = Path(run_dir) / "test.txt"
+    ids = parse_id_sequences(read_text_lines(path, "test file", False), oracle.vocab_size, str(path))
+    return torch.tensor(ids) + N_SPECIALS
+
+
 def text_scores(samples: list[str], references: list[str] | None, *, orders=(2, 3, 4, 5),
                 self_bleu: bool = False, smoothing: bool = True, corpus_level: bool = False) -> dict:
     """BLEU-n of the samples against all references and Self-BLEU-n (leave-one-out) of the samples."""

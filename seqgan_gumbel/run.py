@@ -53,7 +53,6 @@ class LoadedRun:
     grammar: Grammar | None
     max_len: int
     path: Path
-    fixed_length: bool = False
     tokenizer_json: str | None = None
 
 
@@ -71,7 +70,7 @@ def load_run(run_dir: str | Path, device: str = "cpu") -> LoadedRun:
         raise UserError(f"checkpoint in {run_dir} does not match this version of seqgan_gumbel "
                         f"({type(e).__name__}: {str(e).splitlines()[0][:120]})") from None
     gen.to(resolve_device(device)).eval()
-    return LoadedRun(cfg, vocab, gen, grammar_of(cfg, max_len), max_len, Path(run_dir), fixed,
+    return LoadedRun(cfg, vocab, gen, grammar_of(cfg, max_len), max_len, Path(run_dir),
                      state.get("tokenizer_json") or None)
 
 

@@ -24,22 +24,20 @@ AXES = {  # kind: (x key, x label, y key, y label)
 
 def sweep_run(run_dir: str | Path, temperatures: list[float], num: int, seed: int, order: int) -> tuple[str, list[dict]]:
     """(data kind, one row of figures per temperature) for a trained run."""
-    import torch
-
-    from .evaluation import read_text_lines, text_scores
+    from .evaluation import oracle_test_ids, read_text_lines, text_scores
     from .grammar_metrics import grammar_scores
     from .run import draw_ids, generator_nll, load_run
+    from .vocab import N_SPECIALS
 
     run_dir = Path(run_dir)
     run = load_run(run_dir)
     kind = run.config.data.kind
     gen, vocab = run.generator, run.vocab
     if kind == "oracle":
-        from .oracle import load_oracle, parse_id_sequences
+        from .oracle import load_oracle
 
         oracle = load_oracle(run_dir / "oracle.npz")
-        test = torch.tensor(parse_id_sequences(read_text_lines(run_dir / "test.txt", "test file", False),
-                                               oracle.vocab_size, str(run_dir / "test.txt"))) + 4
+        test = oracle_test_ids(run_dir, oracle)
     elif kind == "corpus":
         refs = read_text_lines(run_dir / "test.txt", "test file", False)
     rows = []
@@ -51,7 +49,7 @@ def sweep_run(run_dir: str | Path, temperatures: list[float], num: int, seed: in
             s = grammar_scores(samples, run.grammar)
             row.update({k: s[k] for k in ("valid", "unique", "mean_length", "nll_valid")})
         elif kind == "oracle":
-            row["nll_oracle"] = oracle.nll(ids - 4)
+            row["nll_oracle"] = oracle.nll(ids - N_SPECIALS)
             row["nll_test"] = generator_nll(gen, test, vocab.pad, temperature=t)
         else:
             s = text_scores([vocab.text(x) for x in samples], refs, orders=[order], self_bleu=True)

@@ -27,7 +27,7 @@ from .losses import discriminator_loss, generator_loss, gradient_penalty
 from .run import (build_discriminator, build_generator, draw_ids, generator_nll, grammar_of,
                   resolve_device)
 from .schedules import temperature
-from .vocab import SPECIALS
+from .vocab import N_SPECIALS
 
 RUN_MARKERS = ("config.toml", CHECKPOINT_NAME, "metrics.jsonl")
 
@@ -190,7 +190,7 @@ class Trainer:
             s = grammar_scores([self.data.vocab.decode(r) for r in ids.tolist()], self.grammar)
             out = {"valid": s["valid"], "unique": s["unique"], "mean_length": s["mean_length"]}
         if self.data.oracle is not None:
-            out["nll_oracle"] = self.data.oracle.nll(ids - len(SPECIALS))
+            out["nll_oracle"] = self.data.oracle.nll(ids - N_SPECIALS)
         if self.data.test_lines is not None:
             from .evaluation import text_scores
 
@@ -217,7 +217,7 @@ class Trainer:
         if data.oracle is not None:
             data.oracle.save(self.out / "oracle.npz")
             # The held-out oracle samples, as oracle token ids, for NLL_test in evaluate and sweep.
-            write_lines(self.out / "test.txt", (" ".join(str(i - len(SPECIALS)) for i in row)
+            write_lines(self.out / "test.txt", (" ".join(str(i - N_SPECIALS) for i in row)
                                                for row in data.test_ids.tolist()))
 
     def _on_signal(self, signum, frame) -> None:
@@ -323,7 +323,7 @@ class Trainer:
         if self.grammar is not None:
             summary["samples"] = grammar_scores(samples, self.grammar, data.sequences)
         if data.oracle is not None:
-            summary["nll_oracle"] = data.oracle.nll(ids - len(SPECIALS))
+            summary["nll_oracle"] = data.oracle.nll(ids - N_SPECIALS)
         if data.test_ids is not None:
             summary["nll_test"] = generator_nll(self.gen, data.test_ids, vocab.pad)
         (self.out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")

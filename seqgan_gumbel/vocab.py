@@ -7,6 +7,7 @@ import numpy as np
 
 PAD, BOS, EOS, UNK = "<pad>", "<bos>", "<eos>", "<unk>"
 SPECIALS = (PAD, BOS, EOS, UNK)
+N_SPECIALS = len(SPECIALS)   # oracle token k is vocabulary id k + N_SPECIALS
 
 
 @dataclass(frozen=True)
