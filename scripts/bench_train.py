@@ -1,9 +1,12 @@
 """Benchmark: one MLE epoch, the mean adversarial iteration, sampling 10,000 sentences and peak
 memory, on configs/relgan_coco.toml (the anchor's sizes: TextGAN-PyTorch's RelGAN on COCO).
 
-    .venv/bin/python scripts/bench_train.py [--device cpu|cuda] [--iters 10] [--warmup 2] [--threads N] [--json]
+    .venv/bin/python scripts/bench_train.py [--device cpu|cuda] [--precision fp32|bf16] [--cuda-graphs]
+        [--iters 10] [--warmup 2] [--threads N] [--set KEY=VALUE ...] [--json]
 
-Prints a table (or one JSON object with --json) and saves results/bench/train_<device>.json.
+Prints a table (or one JSON object with --json) and saves results/bench/train_<device>[_bf16][_graphs].json.
+On a GPU it also profiles one adversarial iteration: the summed kernel time against the wall
+time says how much of the step is GPU work rather than launch overhead.
 Anchor on this 2-core machine (issue 6): 40 s per adversarial iteration, 17 s per MLE epoch,
 15 s for 10,000 samples, 5.3 GB peak.
 """
@@ -30,6 +33,9 @@ def main() -> None:
     ap.add_argument("--iters", type=int, default=10, help="timed adversarial iterations")
     ap.add_argument("--warmup", type=int, default=2, help="untimed adversarial iterations first")
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
+    ap.add_argument("--precision", default="fp32", choices=["fp32", "bf16"])
+    ap.add_argument("--cuda-graphs", action="store_true", help="capture the discriminator steps' sampling")
+    ap.add_argument("--set", action="append", default=[], help="config override KEY=VALUE")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     if args.threads:
@@ -40,7 +46,8 @@ def main() -> None:
     from seqgan_gumbel.run import draw_ids
     from seqgan_gumbel.trainer import Trainer
 
-    cfg = load_config(args.config, [f"train.device={args.device}"])
+    cfg = load_config(args.config, [f"train.device={args.device}", f"train.precision={args.precision}",
+                                    f"train.cuda_graphs={args.cuda_graphs}", *args.set])
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
         tr = Trainer(cfg, Path(tmp), progress=False)
@@ -67,6 +74,7 @@ def main() -> None:
         draw_ids(tr.gen, 10_000)
         sync()
         sample_s = time.perf_counter() - t0
+        kernel_s = kernel_time(tr) if tr.device.type == "cuda" else None
     res = {
         "config": str(Path(args.config).relative_to(ROOT)) if Path(args.config).is_relative_to(ROOT) else args.config,
         "vocab": len(tr.data.vocab), "seq_len": tr.data.seq_len, "mle_steps_per_epoch": steps,
@@ -76,17 +84,44 @@ def main() -> None:
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "device": str(tr.device) + (f" ({torch.cuda.get_device_name()})" if tr.device.type == "cuda" else ""),
         "threads": torch.get_num_threads(), "machine": f"{platform.machine()}, {os.cpu_count()} cores",
-        "torch": torch.__version__,
+        "torch": torch.__version__, "precision": args.precision, "cuda_graphs": args.cuda_graphs,
+        "overrides": args.set,
     }
-    out = ROOT / "results" / "bench" / f"train_{tr.device.type}.json"
+    if kernel_s is not None:
+        res["adv_iters_per_s"] = round(1 / res["adv_iter_s"], 2)
+        res["adv_kernel_s"] = round(kernel_s, 4)
+        res["kernel_fraction"] = round(kernel_s / res["adv_iter_s"], 3)
+        res["peak_gpu_mb"] = round(torch.cuda.max_memory_allocated() / 2**20, 1)
+    suffix = ("_bf16" if args.precision == "bf16" else "") + ("_graphs" if args.cuda_graphs else "")
+    out = ROOT / "results" / "bench" / f"train_{tr.device.type}{suffix}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(res, indent=2) + "\n")
     if args.json:
         print(json.dumps(res))
         return
-    for k in ("mle_epoch_s", "adv_iter_s", "sample_10k_s", "peak_rss_mb", "device", "threads"):
+    for k in ("mle_epoch_s", "adv_iter_s", "sample_10k_s", "peak_rss_mb", "device", "threads",
+              "adv_iters_per_s", "kernel_fraction"):
+        if k not in res:
+            continue
         print(f"{k:14} {res[k]}")
     print(f"saved {out}")
+
+
+def kernel_time(tr) -> float:
+    """Seconds of GPU kernels (and copies) in one adversarial iteration, from the profiler."""
+    from torch.profiler import ProfilerActivity, profile
+
+    torch.cuda.synchronize()
+    with profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA]) as prof:
+        tr.adversarial_step(0.5)
+        torch.cuda.synchronize()
+    total_us = 0.0
+    for e in prof.key_averages():
+        us = getattr(e, "self_device_time_total", None)
+        if us is None:
+            us = getattr(e, "self_cuda_time_total", 0.0)
+        total_us += us
+    return total_us / 1e6
 
 
 if __name__ == "__main__":

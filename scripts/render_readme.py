@@ -86,17 +86,38 @@ def train_bench() -> str:
     target = {"mle_epoch_s": 4, "adv_iter_s": 4, "sample_10k_s": 1.5, "peak_rss_mb": 1000}
     names = {"mle_epoch_s": "MLE epoch (s)", "adv_iter_s": "adversarial iteration, 5 D + 1 G (s)",
              "sample_10k_s": "sample 10,000 sentences (s)", "peak_rss_mb": "peak memory (MB)"}
-    rows = [f"| {names[k]} | {anchor[k]:,} | {b[k]:,} | {target[k]:,} | {'reached' if b[k] <= target[k] else 'missed'} |"
-            for k in names]
-    return ("| `configs/relgan_coco.toml` on this CPU | anchor (TextGAN-PyTorch RelGAN) | ours | target | |\n"
-            "|---|---|---|---|---|\n" + "\n".join(rows) +
-            f"\n\n{b['machine']}, {b['threads']} torch threads, torch {b['torch']}; vocabulary {b['vocab']:,}, "
-            f"length {b['seq_len']}, mean of {b['adv_iters_timed']} adversarial iterations after a warm-up.")
+    rows = [f"| {names[k]} | {anchor[k]:,} | {b[k]:,} | {anchor[k] / b[k]:.1f}x | {target[k]:,} | "
+            f"{'reached' if b[k] <= target[k] else 'missed'} |" for k in names]
+    return ("| `configs/relgan_coco.toml` on this CPU | anchor (TextGAN-PyTorch RelGAN) | ours | speed-up | target | |\n"
+            "|---|---|---|---|---|---|\n" + "\n".join(rows) +
+            f"\n\n{b['machine']}, {b['threads']} torch threads, torch {b['torch']}, {b['precision']}; vocabulary "
+            f"{b['vocab']:,}, length {b['seq_len']}, mean of {b['adv_iters_timed']} adversarial iterations after a warm-up.")
+
+
+def gpu_bench() -> str:
+    variants = [("train_cuda.json", "fp32, eager"), ("train_cuda_graphs.json", "fp32, CUDA-graph sampling"),
+                ("train_cuda_bf16.json", "bf16 autocast, eager"),
+                ("train_cuda_bf16_graphs.json", "bf16 autocast, CUDA-graph sampling")]
+    rows, card = [], None
+    for name, label in variants:
+        b = _load(f"results/bench/{name}")
+        if b is None:
+            continue
+        card = b
+        rows.append(f"| {label} | {b['adv_iter_s']:.3f} | {b['adv_iters_per_s']:.2f} | {b['adv_kernel_s']:.3f} "
+                    f"({b['kernel_fraction']:.0%}) | {b['mle_epoch_s']:.2f} | {b['sample_10k_s']:.2f} | {b['peak_gpu_mb']:,.0f} |")
+    if not rows:
+        return "(not measured yet: run scripts/gpu_check.sh on a machine with a GPU)"
+    return ("| `configs/relgan_coco.toml` on the GPU | adversarial iteration (s) | iterations / s | "
+            "GPU kernel time per iteration (s, share of wall) | MLE epoch (s) | 10,000 samples (s) | peak GPU memory (MB) |\n"
+            "|---|---|---|---|---|---|---|\n" + "\n".join(rows) +
+            f"\n\n{card['device']}, torch {card['torch']}, {card['machine']}; same configuration and vocabulary "
+            f"({card['vocab']:,}) as the CPU table. Kernel time: one profiled iteration (torch.profiler), "
+            f"against the mean wall time of {card['adv_iters_timed']} unprofiled ones.")
 
 
 TABLES = {"arith_default": arith_default, "arith_ablation": arith_ablation, "bleu_bench": bleu_bench,
-          "data_bench": data_bench,
-          "train_bench": train_bench}
+          "data_bench": data_bench, "train_bench": train_bench, "gpu_bench": gpu_bench}
 
 
 def render(text: str) -> str:

@@ -52,6 +52,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="continue a stopped run from its newest checkpoint (or a checkpoint file); the config "
                         "comes from the checkpoint, --set may change it (anything but step counts and logging "
                         "makes the continuation differ from an uninterrupted run)")
+    t.add_argument("--device", metavar="DEVICE",
+                   help="auto (default: the GPU when there is one), cpu, cuda or cuda:N; the same as "
+                        "--set train.device=DEVICE")
     t.add_argument("--dry-run", action="store_true",
                    help="a handful of steps of every phase at a tiny size, the whole run directory written")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -143,29 +146,41 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _cmd_train(args) -> int:
+    from . import distributed
     from .config import dry_run, load_config
     from .trainer import resume, train
 
-    if args.resume:
-        if args.config or args.dry_run or args.out or args.oracle_params:
-            raise UserError("--resume takes the run's own config: drop --config, --out, --dry-run and --oracle-params")
-        summary = resume(args.resume, args.overrides, progress=not args.quiet)
-        args.out = args.resume
+    dist = distributed.from_env()      # several processes when launched by torchrun
+    try:
+        if args.resume:
+            if args.config or args.dry_run or args.out or args.oracle_params:
+                raise UserError("--resume takes the run's own config: drop --config, --out, --dry-run and --oracle-params")
+            overrides = list(args.overrides) + ([f"train.device={args.device}"] if args.device else [])
+            summary = resume(args.resume, overrides, progress=not args.quiet, dist=dist)
+            args.out = args.resume
+            return _report_train(args, summary)
+        overrides = list(args.overrides) + ([f"train.device={args.device}"] if args.device else [])
+        if args.oracle_params:
+            overrides += ["data.kind=oracle", f"data.oracle_params={args.oracle_params}"]
+        cfg = load_config(args.config, overrides)
+        if args.dry_run:
+            cfg = dry_run(cfg)
+        if args.out is None:
+            if dist.active:
+                raise UserError("under torchrun every process must write to the same run: give --out DIR")
+            args.out = _fresh_run_dir(cfg)
+        summary = train(cfg, args.out, overwrite=args.overwrite, progress=not args.quiet, dist=dist)
         return _report_train(args, summary)
-    overrides = list(args.overrides)
-    if args.oracle_params:
-        overrides += ["data.kind=oracle", f"data.oracle_params={args.oracle_params}"]
-    cfg = load_config(args.config, overrides)
-    if args.dry_run:
-        cfg = dry_run(cfg)
-    if args.out is None:
-        args.out = _fresh_run_dir(cfg)
-    summary = train(cfg, args.out, overwrite=args.overwrite, progress=not args.quiet)
-    return _report_train(args, summary)
+    finally:
+        distributed.stop(dist)
 
 
 def _report_train(args, summary: dict) -> int:
+    if "wall_s" not in summary:        # a torchrun process other than the first: it writes nothing
+        return 0
     line = f"run written to {args.out} in {summary['wall_s']:.1f} s on {summary['device']}"
+    if "processes" in summary:
+        line += f" x {summary['processes']} processes"
     if "samples" in summary:
         sc = summary["samples"]
         line += f"; {sc['n']} samples: {sc['valid']:.1%} valid, {sc['unique']:.1%} unique"

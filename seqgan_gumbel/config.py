@@ -14,6 +14,8 @@ from .schedules import SCHEDULES
 FEEDBACK_MODES = ("soft", "hard", "straight-through")
 LOSSES = ("standard", "rsgan", "wgan-gp", "hinge")
 DATA_KINDS = ("grammar", "corpus", "oracle")
+HIGHWAYS = ("gated", "shared")
+PRECISIONS = ("fp32", "bf16")
 
 
 @dataclass
@@ -58,6 +60,9 @@ class DiscriminatorConfig:
     dropout: float = 0.25
     minibatch_std: bool = True   # batch-diversity feature, so collapse is visible to it
     num_rep: int = 1             # cnn: RelGAN's multiple representations (embedding split in num_rep)
+    highway: str = "gated"       # cnn: gated (separate gate weights, SeqGAN) or shared (RelGAN's one
+                                 # linear layer as both gate and transform)
+    head_hidden: int = 0         # cnn: units of a linear layer before the score (RelGAN: 100)
 
 
 @dataclass
@@ -72,7 +77,11 @@ class TemperatureConfig:
 class TrainConfig:
     seed: int = 0
     device: str = "auto"         # auto (cuda when available), cpu, cuda, cuda:N
-    threads: int = 0             # CPU threads for torch; 0 = torch's default
+    threads: int = 0             # CPU threads for torch; 0 = torch's default (one per core; under
+                                 # torchrun on CPUs the cores shared among the node's processes)
+    cuda_graphs: bool = False    # GPU: capture the discriminator steps' sampling as a CUDA graph
+    precision: str = "fp32"      # fp32, or bf16: models under bf16 autocast (Gumbel noise, softmax
+                                 # and losses stay fp32)
     batch_size: int = 64
     mle_steps: int = 1500        # teacher-forced warm-up; 0 = a GAN trained from scratch
     mle_epochs: float = 0.0      # > 0: warm-up length in epochs over the data instead of mle_steps
@@ -239,6 +248,8 @@ def validate(cfg: Config) -> None:
     need(disc.kind in ("cnn", "lstm"), "discriminator.kind", "choose cnn or lstm")
     need(bool(disc.filter_widths) and all(w >= 1 for w in disc.filter_widths),
          "discriminator.filter_widths", "needs positive widths, e.g. 2,3,4,5")
+    need(disc.highway in HIGHWAYS, "discriminator.highway", f"choose one of {', '.join(HIGHWAYS)}")
+    need(disc.head_hidden >= 0, "discriminator.head_hidden", "must be 0 (none) or positive")
     need(0 <= disc.dropout < 1, "discriminator.dropout", "must be in [0, 1)")
     need(t.schedule in SCHEDULES, "temperature.schedule", f"choose one of {', '.join(SCHEDULES)}")
     need(t.tau_start > 0, "temperature.tau_start", "must be positive")
@@ -254,6 +265,7 @@ def validate(cfg: Config) -> None:
     need(tr.device == "auto" or tr.device == "cpu" or tr.device.startswith("cuda"),
          "train.device", "choose auto, cpu, cuda or cuda:N")
     need(tr.threads >= 0, "train.threads", "must be 0 (default) or positive")
+    need(tr.precision in PRECISIONS, "train.precision", f"choose one of {', '.join(PRECISIONS)}")
     need(tr.mle_steps >= 0, "train.mle_steps", "must be 0 or positive")
     need(tr.adv_steps >= 0, "train.adv_steps", "must be 0 or positive")
     need(tr.mle_steps + tr.adv_steps > 0 or tr.mle_epochs > 0, "train.adv_steps",

@@ -7,7 +7,23 @@ import torch
 from torch import nn
 
 from .config import FEEDBACK_MODES
-from .gumbel import categorical, gumbel_noise
+from .gumbel import categorical, gumbel_from_uniform
+
+
+Shard = tuple[int, int, int]   # (first, stop, total): this process's rows of a global batch
+
+
+def _draw(sampler, rows: int, rest: tuple[int, ...], device, shard: Shard | None) -> torch.Tensor:
+    """rows x rest random numbers from sampler (torch.rand, torch.randn). With a shard they are
+    drawn for the whole global batch and this process's rows are kept: every data-parallel
+    process advances the random stream alike, and together they draw exactly what a single
+    process drawing the global batch would."""
+    if shard is None:
+        return sampler((rows,) + rest, device=device)
+    first, stop, total = shard
+    if stop - first != rows:
+        raise ValueError(f"shard {shard} does not hold {rows} rows")
+    return sampler((total,) + rest, device=device)[first:stop]
 
 
 @dataclass
@@ -42,21 +58,25 @@ class Generator(nn.Module):
         logit_mask[list(banned)] = float("-inf")
         self.register_buffer("logit_mask", logit_mask, persistent=False)
 
-    def _state(self, batch: int, z: torch.Tensor | None):
+    def _state(self, batch: int, z: torch.Tensor | None, shard: Shard | None = None):
         device = self.embedding.weight.device
         if self.init_state is None:
             return None
         if z is None:
-            z = torch.randn(batch, self.z_dim, device=device)
+            z = _draw(torch.randn, batch, (self.z_dim,), device, shard)
         h, c = torch.tanh(self.init_state(z)).chunk(2, dim=-1)
         return h.unsqueeze(0).contiguous(), c.unsqueeze(0).contiguous()
 
-    def logits(self, tokens: torch.Tensor, z: torch.Tensor | None = None) -> torch.Tensor:
-        """Teacher-forced next-token logits [B, T, V] for target tokens [B, T]."""
+    def _hidden(self, tokens: torch.Tensor, z: torch.Tensor | None) -> torch.Tensor:
+        """Teacher-forced LSTM outputs [B, T, H]: position t has read the tokens before t."""
         start = torch.full_like(tokens[:, :1], self.bos)
         inputs = torch.cat([start, tokens[:, :-1]], dim=1)
         hidden, _ = self.lstm(self.embedding(inputs), self._state(tokens.shape[0], z))
-        return self._project(hidden)
+        return hidden
+
+    def logits(self, tokens: torch.Tensor, z: torch.Tensor | None = None) -> torch.Tensor:
+        """Teacher-forced next-token logits [B, T, V] for target tokens [B, T]."""
+        return self._project(self._hidden(tokens, z))
 
     def _project(self, hidden: torch.Tensor) -> torch.Tensor:
         """Output logits with the banned tokens at -inf, the mask folded into the bias so the
@@ -67,50 +87,61 @@ class Generator(nn.Module):
                   temperature: float = 1.0) -> torch.Tensor:
         """Per-sequence summed negative log-likelihood [B] (nats), padding excluded.
 
+        Only the real (non-padding) positions are projected to the vocabulary: on a corpus most
+        positions of a padded batch are padding, and the [positions, V] logits are the cost.
         temperature divides the logits, as sampling with that temperature does."""
-        logits = self.logits(tokens, z)
-        logp = torch.log_softmax(logits / temperature if temperature != 1.0 else logits, dim=-1)
         real = tokens != self.pad
-        # Padding is a banned output (log p = -inf): read any allowed token there, then drop it.
-        nll = -logp.gather(-1, tokens.masked_fill(~real, self.eos).unsqueeze(-1)).squeeze(-1)
-        return torch.where(real, nll, torch.zeros_like(nll)).sum(dim=1)
+        where = real.nonzero(as_tuple=True)                             # (rows, positions)
+        logits = self._project(self._hidden(tokens, z)[where]).float()  # [M, V]; fp32 under autocast
+        if temperature != 1.0:
+            logits = logits / temperature
+        nll = torch.nn.functional.cross_entropy(logits, tokens[where], reduction="none")
+        return torch.zeros(tokens.shape[0], dtype=nll.dtype, device=nll.device).index_add(0, where[0], nll)
 
     def generate(self, batch: int, tau: float = 1.0, feedback: str = "hard", *,
                  straight_through: bool = True, temperature: float = 1.0,
-                 need_relaxed: bool = True, z: torch.Tensor | None = None) -> Generated:
+                 need_relaxed: bool = True, z: torch.Tensor | None = None,
+                 shard: Shard | None = None) -> Generated:
         """Free-running generation of `batch` sequences of seq_len steps.
 
         tau relaxes the sample handed to the discriminator; temperature divides the logits
         before sampling (1 = the model's own distribution). With straight_through the
         discriminator sees exact one-hots that carry the soft sample's gradient. With
         need_relaxed=False only hard tokens are produced (no softmax), for sampling and for
-        discriminator steps under no_grad.
+        discriminator steps under no_grad. shard: this process's rows of a data-parallel global
+        batch (see _draw); None for a batch of its own.
         """
         if feedback not in FEEDBACK_MODES:
             raise ValueError(f"unknown feedback {feedback!r}")
         device = self.embedding.weight.device
-        state = self._state(batch, z)
+        state = self._state(batch, z, shard)
+        if not need_relaxed and feedback == "hard":
+            return self._sample_tokens(batch, state, temperature, shard)
         inp = self.embedding(torch.full((batch, 1), self.bos, device=device, dtype=torch.long))
         emb_w = self.embedding.weight
         tokens, relaxed = [], []
-        for _ in range(self.seq_len):
+        # Without a graph the relaxed rows go straight into one [B, T, V] buffer (a list and a
+        # stack would hold them twice); with one, they are stacked (in-place writes into a
+        # buffer would make autograd copy its gradient at every step).
+        buffer = None if torch.is_grad_enabled() else torch.empty(
+            batch, self.seq_len, self.vocab_size, device=device, dtype=emb_w.dtype)
+        for step in range(self.seq_len):
             hidden, state = self.lstm(inp, state)
-            logits = self._project(hidden[:, 0])                       # [B, V]
+            logits = self._project(hidden[:, 0]).float()               # [B, V]; fp32 under autocast
             if temperature != 1.0:
                 logits = logits / temperature
-            if not need_relaxed and feedback == "hard":
-                token = categorical(logits)                            # only the token is needed
-                tokens.append(token)
-                inp = self.embedding(token).unsqueeze(1)
-                continue
-            perturbed = logits + gumbel_noise(logits.shape, device=device, dtype=logits.dtype)
+            noise = gumbel_from_uniform(_draw(torch.rand, batch, (self.vocab_size,), device, shard))
+            perturbed = logits + noise
             token = perturbed.argmax(dim=-1)                           # [B]
             tokens.append(token)
             soft = torch.softmax(perturbed / tau, dim=-1)
             if straight_through or feedback == "straight-through":
                 hard = torch.zeros_like(soft).scatter_(-1, token.unsqueeze(-1), 1.0)
                 st = hard + (soft - soft.detach())                     # exactly one-hot forward
-            relaxed.append(st if straight_through else soft)
+            if buffer is None:
+                relaxed.append(st if straight_through else soft)
+            else:
+                buffer[:, step] = st if straight_through else soft
             if feedback == "soft":
                 inp = (soft @ emb_w).unsqueeze(1)
             elif feedback == "straight-through":
@@ -120,10 +151,42 @@ class Generator(nn.Module):
         tokens = torch.stack(tokens, dim=1)                            # [B, T]
         mask = end_mask(tokens, self.eos)
         tokens = tokens.masked_fill(mask == 0, self.pad)
-        # Without a relaxation the tokens say everything; a dense [B, T, V] one-hot would cost
-        # B * T * V floats (discriminators take token ids directly).
-        onehot = torch.stack(relaxed, dim=1) * mask.unsqueeze(-1) if relaxed else None
+        if buffer is not None:
+            onehot = buffer.mul_(mask.unsqueeze(-1))
+        else:
+            onehot = torch.stack(relaxed, dim=1) * mask.unsqueeze(-1)
         return Generated(onehot, tokens, mask)
+
+    def _sample_tokens(self, batch: int, state, temperature: float, shard: Shard | None) -> Generated:
+        """Hard tokens only (sampling, no gradient): one draw per step from softmax(logits / T).
+
+        On the CPU, sequences that have emitted the end token leave the batch, so the cost
+        follows the samples' lengths rather than batch * seq_len. (On a GPU the batch keeps its
+        shape: dropping rows needs the host to read every step's tokens.) Every step draws one
+        uniform per row of the batch, ended or not, so the random stream advances alike
+        whichever rows have ended."""
+        device = self.embedding.weight.device
+        compact = device.type == "cpu"
+        tokens = torch.full((batch, self.seq_len), self.pad, dtype=torch.long, device=device)
+        rows = torch.arange(batch, device=device)
+        inp = self.embedding(torch.full((batch, 1), self.bos, device=device, dtype=torch.long))
+        for t in range(self.seq_len):
+            u = _draw(torch.rand, batch, (), device, shard)
+            if rows.numel() == 0:
+                continue                                   # all ended: only the draws go on
+            hidden, state = self.lstm(inp, state)
+            logits = self._project(hidden[:, 0]).float()
+            token = categorical(logits / temperature if temperature != 1.0 else logits,
+                                u if rows.numel() == batch else u[rows])
+            tokens[rows, t] = token
+            if compact:
+                alive = token != self.eos
+                if not bool(alive.all()):
+                    rows, token = rows[alive], token[alive]
+                    state = (state[0][:, alive], state[1][:, alive])
+            inp = self.embedding(token).unsqueeze(1)
+        mask = end_mask(tokens, self.eos)
+        return Generated(None, tokens.masked_fill(mask == 0, self.pad), mask)
 
 
 def end_mask(tokens: torch.Tensor, eos: int) -> torch.Tensor:

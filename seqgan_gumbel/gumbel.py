@@ -7,10 +7,13 @@ import torch
 def gumbel_noise(shape: torch.Size | tuple[int, ...], *, device=None, dtype=torch.float32,
                  generator: torch.Generator | None = None) -> torch.Tensor:
     """Standard Gumbel noise -log(-log U), with U kept inside (0, 1) so no log(0) can occur."""
-    u = torch.rand(shape, device=device, dtype=dtype, generator=generator)
-    tiny = torch.finfo(dtype).tiny
+    return gumbel_from_uniform(torch.rand(shape, device=device, dtype=dtype, generator=generator))
+
+
+def gumbel_from_uniform(u: torch.Tensor) -> torch.Tensor:
+    """-log(-log u) for uniforms u in [0, 1) (u is overwritten)."""
     # rand() is in [0, 1): only 0 needs guarding; 1 - eps is already the largest value it returns.
-    return -torch.log(-torch.log(u.clamp_(min=tiny)))
+    return -torch.log(-torch.log(u.clamp_(min=torch.finfo(u.dtype).tiny)))
 
 
 def gumbel_softmax(logits: torch.Tensor, tau: float, *, hard: bool = False,
@@ -36,12 +39,15 @@ def gumbel_softmax(logits: torch.Tensor, tau: float, *, hard: bool = False,
     return one_hot + (soft - soft.detach()), index
 
 
-def categorical(logits: torch.Tensor) -> torch.Tensor:
+def categorical(logits: torch.Tensor, u: torch.Tensor | None = None) -> torch.Tensor:
     """One draw per row from softmax(logits) [..., V] -> [...], by inverse CDF.
 
     The same distribution as argmax(logits + Gumbel noise), with one uniform per row instead
-    of two logarithms per entry: the cheap path wherever only the token is needed.
+    of two logarithms per entry: the cheap path wherever only the token is needed. u: the
+    uniforms [...] to use (drawn here when None).
     """
     cdf = torch.softmax(logits, dim=-1).cumsum_(dim=-1)
-    u = torch.rand(cdf.shape[:-1] + (1,), device=logits.device, dtype=cdf.dtype) * cdf[..., -1:]
+    if u is None:
+        u = torch.rand(cdf.shape[:-1], device=logits.device, dtype=cdf.dtype)
+    u = u.to(cdf.dtype).unsqueeze(-1) * cdf[..., -1:]
     return torch.searchsorted(cdf, u).squeeze(-1).clamp_(max=logits.shape[-1] - 1)

@@ -28,14 +28,21 @@ def build_discriminator(cfg: Config, vocab: Vocab) -> torch.nn.Module:
     if d.kind == "lstm":
         return LSTMDiscriminator(len(vocab), d.emb_dim, d.hidden_dim, d.dropout, d.minibatch_std, vocab.pad)
     return CNNDiscriminator(len(vocab), d.emb_dim, tuple(d.filter_widths), d.num_filters,
-                            d.dropout, d.minibatch_std, d.num_rep, vocab.pad)
+                            d.dropout, d.minibatch_std, d.num_rep, vocab.pad, d.highway, d.head_hidden)
 
 
-def resolve_device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+def resolve_device(name: str, local_rank: int | None = None) -> torch.device:
+    """auto: the GPU when there is one, else the CPU. Under torchrun (local_rank given) each
+    process takes the GPU of its local rank."""
     if name.startswith("cuda") and not torch.cuda.is_available():
         raise UserError(f"device {name!r} asked for, but no CUDA GPU is available; use --set train.device=cpu")
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    if name == "cuda" and local_rank is not None:
+        if local_rank >= torch.cuda.device_count():
+            raise UserError(f"process {local_rank} of this node has no GPU of its own ({torch.cuda.device_count()} "
+                            f"visible); use --nproc_per_node={torch.cuda.device_count()} or fewer")
+        return torch.device("cuda", local_rank)
     return torch.device(name)
 
 
@@ -88,7 +95,8 @@ def draw_ids(gen: Generator, num: int, *, temperature: float = 1.0, batch_size: 
     starts = range(0, num, batch_size)
     for start in tqdm(starts, desc="sampling", unit="batch", disable=not progress or len(starts) < 3):
         b = min(batch_size, num - start)
-        out.append(gen.generate(b, temperature=temperature, need_relaxed=False).tokens.cpu())
+        with torch.no_grad():
+            out.append(gen.generate(b, temperature=temperature, need_relaxed=False).tokens.cpu())
     gen.train(was_training)
     return torch.cat(out)
 

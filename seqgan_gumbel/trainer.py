@@ -7,8 +7,10 @@ any checkpoint ends bit-identical (on the CPU) to the same run never stopped.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import math
+import os
 import shutil
 import signal
 import time
@@ -16,6 +18,8 @@ from pathlib import Path
 
 import torch
 from tqdm import tqdm
+
+from . import distributed
 
 from .checkpoint import CHECKPOINT_NAME, load_checkpoint, save_checkpoint
 from .config import Config, to_toml
@@ -44,8 +48,8 @@ class Interrupted(RuntimeError):
         self.signum = signum
 
 
-def prepare_run_dir(out: Path, overwrite: bool) -> None:
-    """Create out; refuse to mix a new run into an existing one unless asked to replace it."""
+def check_run_dir(out: Path, overwrite: bool) -> None:
+    """Refuse to mix a new run into an existing one unless asked to replace it."""
     if out.exists() and not out.is_dir():
         raise UserError(f"--out {out} is a file; choose a directory")
     if out.is_dir() and any(out.iterdir()):
@@ -55,6 +59,12 @@ def prepare_run_dir(out: Path, overwrite: bool) -> None:
         if not any((out / m).exists() for m in RUN_MARKERS):
             raise UserError(f"--out {out} holds files that are not a seqgan_gumbel run; "
                             f"refusing to overwrite it, choose another --out")
+
+
+def prepare_run_dir(out: Path, overwrite: bool) -> None:
+    """Create out, replacing an earlier run there only when asked to."""
+    check_run_dir(out, overwrite)
+    if out.is_dir() and any(out.iterdir()):
         shutil.rmtree(out)
     out.mkdir(parents=True, exist_ok=True)
 
@@ -62,12 +72,26 @@ def prepare_run_dir(out: Path, overwrite: bool) -> None:
 class Trainer:
     """Owns the models, optimizers and data stream of one run and writes its run directory."""
 
-    def __init__(self, cfg: Config, out: Path, *, progress: bool = True):
-        self.cfg, self.out, self.progress = cfg, out, progress
+    def __init__(self, cfg: Config, out: Path, *, progress: bool = True, dist: distributed.Dist | None = None):
+        self.cfg, self.out = cfg, out
+        self.dist = dist or distributed.Dist()
+        self.progress = progress and self.dist.main
         tr = cfg.train
+        if self.dist.active and tr.mle_patience > 0:
+            raise UserError("train.mle_patience (early stopping) is not available under torchrun; "
+                            "set it to 0 or pre-train in one process and pass train.init_generator")
         self.grammar = grammar_of(cfg)
-        self.device = resolve_device(tr.device)
+        self.device = resolve_device(tr.device, self.dist.local_rank if self.dist.active else None)
+        distributed.start(self.dist, self.device, tr.batch_size)
+        self.shard = self.dist.shard(tr.batch_size)      # this process's rows of each global batch
+        self.local_batch = tr.batch_size // self.dist.world
+        self.autocast = (torch.autocast(self.device.type, dtype=torch.bfloat16) if tr.precision == "bf16"
+                         else contextlib.nullcontext())
         self.data: SequenceData = build_data(cfg, self.grammar, self.device)
+        self.ids = self.data.ids.to(self.device)         # the training data lives on the device
+        if tr.cuda_graphs and self.device.type != "cuda":
+            raise UserError("train.cuda_graphs needs a CUDA GPU (train.device cuda); drop it on the CPU")
+        self._graphed = None                             # GraphedSampler, or False once capture failed
         torch.manual_seed(tr.seed)
         vocab = self.data.vocab
         self.gen = build_generator(cfg, vocab, self.data.seq_len, self.data.banned).to(self.device)
@@ -112,13 +136,22 @@ class Trainer:
 
     # ------------------------------------------------------------------ steps
     def _next_real(self) -> torch.Tensor:
-        return self.data.ids[self.stream.next()].to(self.device)
+        """This process's rows of the next global batch of real sequences (token ids)."""
+        batch = self.ids[self.stream.next().to(self.device)]
+        self._real_tokens = (batch != self.data.vocab.pad).sum()   # in the whole global batch
+        return batch if self.shard is None else batch[self.shard[0]:self.shard[1]]
 
     def _mle_loss(self, tokens: torch.Tensor) -> torch.Tensor:
-        """Mean per-token NLL of real sequences, end token included and padding excluded."""
-        return self.gen.token_nll(tokens).sum() / (tokens != self.data.vocab.pad).sum()
+        """Mean per-token NLL of the global batch's real sequences, end token included and
+        padding excluded. Each process sums its rows over the global token count, times the
+        number of processes, so the averaged gradient is that of the global mean."""
+        with self.autocast:
+            nll = self.gen.token_nll(tokens).sum()
+        return nll * self.dist.world / self._real_tokens
 
     def _clip_step(self, opt: torch.optim.Optimizer, params) -> None:
+        params = list(params)
+        distributed.average_gradients(self.dist, params)
         if self.cfg.train.grad_clip > 0:
             torch.nn.utils.clip_grad_norm_(params, self.cfg.train.grad_clip)
         opt.step()
@@ -129,17 +162,40 @@ class Trainer:
         self.opt_mle.zero_grad(set_to_none=True)
         loss.backward()
         self._clip_step(self.opt_mle, self.gen.parameters())
-        return {"mle_loss": loss.item()}
+        (mle_loss,) = distributed.mean_of(self.dist, [loss.item()], self.device)
+        return {"mle_loss": mle_loss}
+
+    def _graphed_fake(self, tau: float, relaxed: bool) -> torch.Tensor | None:
+        """The discriminator step's fake batch from the captured CUDA graph (train.cuda_graphs);
+        None when capture failed, after which sampling stays eager."""
+        if self._graphed is None:
+            from .graphs import GraphedSampler
+
+            g = self.cfg.generator
+            try:
+                self._graphed = GraphedSampler(self.gen, self.local_batch, g.feedback, g.straight_through,
+                                               relaxed, self.shard, self.cfg.train.precision == "bf16")
+            except Exception as e:   # an op the capture cannot take: say so once, then go on eagerly
+                self._graphed = False
+                tqdm.write(f"seqgan-gumbel train: CUDA graph capture failed ({type(e).__name__}: "
+                           f"{str(e).splitlines()[0][:120]}); sampling eagerly")
+        if self._graphed is False:
+            return None
+        out = self._graphed(tau)
+        return out.onehot if out.onehot is not None else out.tokens
 
     def _fake(self, tau: float, need_grad: bool) -> torch.Tensor:
         g = self.cfg.generator
-        B = self.cfg.train.batch_size
-        with torch.set_grad_enabled(need_grad):
+        if not need_grad and self.cfg.train.cuda_graphs:
+            fake = self._graphed_fake(tau, not g.straight_through)
+            if fake is not None:
+                return fake
+        with torch.set_grad_enabled(need_grad), self.autocast:
             # A straight-through sample is an exact one-hot, so the discriminator step needs
             # only the hard tokens (no softmax, no graph) unless the feedback itself is relaxed.
             relaxed = need_grad or not g.straight_through
-            out = self.gen.generate(B, tau, g.feedback, straight_through=g.straight_through,
-                                    need_relaxed=relaxed)
+            out = self.gen.generate(self.local_batch, tau, g.feedback, straight_through=g.straight_through,
+                                    need_relaxed=relaxed, shard=self.shard)
             return out.onehot if out.onehot is not None else out.tokens   # [B, T, V] or ids [B, T]
 
     def adversarial_step(self, tau: float) -> dict:
@@ -147,8 +203,9 @@ class Trainer:
         for _ in range(tr.d_steps):
             real = self._next_real()                   # token ids: embedded by lookup in the critic
             fake = self._fake(tau, need_grad=False)
-            d_real, d_fake = self.disc(real), self.disc(fake)
-            d_loss = discriminator_loss(tr.loss, d_real, d_fake)
+            with self.autocast:
+                d_real, d_fake = self.disc(real), self.disc(fake)
+            d_loss = discriminator_loss(tr.loss, d_real.float(), d_fake.float())   # losses in fp32
             if tr.loss == "wgan-gp" and tr.gp_weight > 0:
                 dense_fake = one_hot(fake, V, pad) if fake.dtype == torch.long else fake
                 d_loss = d_loss + tr.gp_weight * gradient_penalty(self.disc, one_hot(real, V, pad), dense_fake)
@@ -161,8 +218,10 @@ class Trainer:
             for _ in range(tr.g_steps):
                 fake = self._fake(tau, need_grad=True)
                 real_tokens = self._next_real()
-                d_real = self.disc(real_tokens) if tr.loss == "rsgan" else None
-                g_loss = generator_loss(tr.loss, d_real, self.disc(fake))
+                with self.autocast:
+                    d_real = self.disc(real_tokens).float() if tr.loss == "rsgan" else None
+                    d_fake = self.disc(fake).float()
+                g_loss = generator_loss(tr.loss, d_real, d_fake)
                 if tr.mle_weight > 0:
                     g_loss = g_loss + tr.mle_weight * self._mle_loss(real_tokens)
                 self._check(g_loss, "generator")
@@ -171,7 +230,8 @@ class Trainer:
                 self._clip_step(self.opt_g, self.gen.parameters())
         finally:
             self.disc.requires_grad_(True)
-        return {"d_loss": d_loss.item(), "g_loss": g_loss.item(), "tau": tau}
+        d_mean, g_mean = distributed.mean_of(self.dist, [d_loss.item(), g_loss.item()], self.device)
+        return {"d_loss": d_mean, "g_loss": g_mean, "tau": tau}
 
     def _check(self, loss: torch.Tensor, what: str) -> None:
         if not torch.isfinite(loss):
@@ -183,7 +243,12 @@ class Trainer:
 
     # -------------------------------------------------------------- evaluate
     def evaluate(self) -> dict:
-        """The data's own quality figures on freshly drawn samples (and held-out NLL)."""
+        """The data's own quality figures on freshly drawn samples (and held-out NLL), drawn
+        from a forked random stream so that evaluating never changes what training draws."""
+        with torch.random.fork_rng(devices=[self.device] if self.device.type == "cuda" else []):
+            return self._evaluate()
+
+    def _evaluate(self) -> dict:
         ids = draw_ids(self.gen, self.cfg.train.eval_samples)
         out = {}
         if self.grammar is not None:
@@ -258,16 +323,18 @@ class Trainer:
 
     def run(self, resumed: bool = False) -> dict:
         tr, t = self.cfg.train, self.cfg.temperature
-        if not resumed:
+        main = self.dist.main
+        if not resumed and main:
             self._write_run_files()
-        wandb_run = self._start_wandb(resumed)
+        wandb_run = self._start_wandb(resumed) if main else None
         bar = tqdm(total=self.total, initial=self.global_step, disable=not self.progress,
                    dynamic_ncols=True, unit="step", mininterval=0.5)
         handlers = {s: signal.signal(s, self._on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
         self.early_stopped_at = None
         try:
-            with open(self.out / "metrics.jsonl", "a", encoding="utf-8") as log:
-                if self.global_step == 0:
+            # Only the first process writes; the others train their shards alongside.
+            with (open(self.out / "metrics.jsonl", "a", encoding="utf-8") if main else contextlib.nullcontext()) as log:
+                if self.global_step == 0 and main:
                     self._record(log, wandb_run, bar, "init", 0, {})  # the untrained generator
                 while self.global_step < self.total and self.stop_signal is None:
                     step = self.global_step
@@ -282,7 +349,10 @@ class Trainer:
                         figures = self.adversarial_step(tau)
                     bar.set_description(phase, refresh=False)
                     self.global_step += 1
-                    self._record(log, wandb_run, bar, phase, local, figures)
+                    if main:
+                        self._record(log, wandb_run, bar, phase, local, figures)
+                    if self.dist.active:   # a signal seen by any process stops them all at this step
+                        self.stop_signal = distributed.any_flag(self.dist, self.stop_signal or 0, self.device) or None
                     if phase == "mle" and step + 1 < self.mle_steps and self._early_stop():
                         bar.update(self.global_step - step)
                     else:
@@ -290,7 +360,8 @@ class Trainer:
                     if phase == "mle" and self.global_step == self.mle_steps:
                         if self.best is not None and tr.mle_patience > 0:
                             self.gen.load_state_dict(self.best["generator"])  # keep the best warm-up
-                        save_checkpoint(self.out / "pretrained.pt", self._generator_state(), keep_previous=False)
+                        if main:
+                            save_checkpoint(self.out / "pretrained.pt", self._generator_state(), keep_previous=False)
                     if tr.checkpoint_every and self.global_step % tr.checkpoint_every == 0:
                         self.save()
         finally:
@@ -304,7 +375,16 @@ class Trainer:
             name = signal.Signals(self.stop_signal).name
             raise Interrupted(f"{name} at step {self.global_step} of {self.total}: checkpoint written; "
                               f"continue with: seqgan-gumbel train --resume {self.out}", self.stop_signal)
+        spread = distributed.weight_spread(self.dist, [self.gen, self.disc], self.device)
+        if not main:
+            distributed.barrier(self.dist)       # wait for the first process's samples and summary
+            return {"rank": self.dist.rank, "weight_spread": spread}
         summary = self._finish()
+        if self.dist.active:
+            summary["processes"] = self.dist.world
+            summary["weight_spread"] = spread    # max |weights - first process's|: 0 when in step
+            (self.out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+            distributed.barrier(self.dist)
         if wandb_run is not None:
             wandb_run.summary.update({k: v for k, v in summary.items() if isinstance(v, (int, float))})
             wandb_run.finish()
@@ -345,6 +425,8 @@ class Trainer:
 
     # ------------------------------------------------------------ checkpoints
     def save(self) -> None:
+        if not self.dist.main:
+            return
         state = self._generator_state()
         state.update({
             "discriminator": self.disc.state_dict(),
@@ -385,17 +467,31 @@ def _truncate_metrics(path: Path, global_step: int) -> None:
     path.write_text("".join(l + "\n" for l in keep), encoding="utf-8")
 
 
-def train(cfg: Config, out: str | Path, *, overwrite: bool = False, progress: bool = True) -> dict:
-    """Train one run into the directory `out`; everything a user can get wrong is checked first."""
-    out = Path(out)
+def set_threads(cfg: Config, dist: distributed.Dist) -> None:
+    """train.threads, or under torchrun on CPUs the cores shared out among the local processes
+    (more threads than cores makes OpenMP's waiting threads spin against each other)."""
     if cfg.train.threads > 0:
         torch.set_num_threads(cfg.train.threads)
-    trainer = Trainer(cfg, out, progress=progress)  # loads data and builds models: may raise UserError
-    prepare_run_dir(out, overwrite)
+    elif dist.active and not torch.cuda.is_available():
+        torch.set_num_threads(max(1, (os.cpu_count() or 1) // dist.local_world))
+
+
+def train(cfg: Config, out: str | Path, *, overwrite: bool = False, progress: bool = True,
+          dist: distributed.Dist | None = None) -> dict:
+    """Train one run into the directory `out`; everything a user can get wrong is checked first.
+    dist: this process's place in a torchrun launch (None: a single process)."""
+    out, dist = Path(out), dist or distributed.Dist()
+    set_threads(cfg, dist)
+    trainer = Trainer(cfg, out, progress=progress, dist=dist)  # loads data, builds models: may raise UserError
+    check_run_dir(out, overwrite)
+    if dist.main:
+        prepare_run_dir(out, overwrite)
+    distributed.barrier(dist)
     return trainer.run()
 
 
-def resume(run_or_checkpoint: str | Path, overrides: list[str] | None = None, *, progress: bool = True) -> dict:
+def resume(run_or_checkpoint: str | Path, overrides: list[str] | None = None, *, progress: bool = True,
+           dist: distributed.Dist | None = None) -> dict:
     """Continue a stopped run from its newest checkpoint (or the given checkpoint file)."""
     from .config import apply_overrides, from_dict
 
@@ -406,12 +502,14 @@ def resume(run_or_checkpoint: str | Path, overrides: list[str] | None = None, *,
         raise UserError(f"{p} is a generator-only checkpoint (pretrained.pt), not a run to resume")
     cfg = from_dict(state["config"], "checkpoint config")
     apply_overrides(cfg, overrides or [])
-    if cfg.train.threads > 0:
-        torch.set_num_threads(cfg.train.threads)
-    trainer = Trainer(cfg, out, progress=progress)
+    dist = dist or distributed.Dist()
+    set_threads(cfg, dist)
+    trainer = Trainer(cfg, out, progress=progress, dist=dist)
     trainer.restore(state)
     if trainer.global_step >= trainer.total and (out / "summary.json").is_file():
         raise UserError(f"run {out} is already complete ({trainer.global_step} steps); "
                         f"raise train.adv_steps with --set to train further")
-    _truncate_metrics(out / "metrics.jsonl", trainer.global_step)
+    if dist.main:
+        _truncate_metrics(out / "metrics.jsonl", trainer.global_step)
+    distributed.barrier(dist)
     return trainer.run(resumed=True)

@@ -138,7 +138,8 @@ def test_help_explains_every_option():
     assert r.returncode == 0
     for key in describe_keys().split("\n"):
         assert key.split("=")[0].strip() in r.stdout
-    for flag in ("--config", "--set", "--out", "--overwrite", "--dry-run", "--quiet", "--resume", "--oracle-params"):
+    for flag in ("--config", "--set", "--out", "--overwrite", "--dry-run", "--quiet", "--resume", "--oracle-params",
+                 "--device"):
         assert flag in r.stdout
     for cmd, flags in (("sample", ("--run", "--num", "--tau", "--seed", "--out", "--device")),
                        ("evaluate", ("--samples", "--grammar", "--train", "--run", "--reference", "--json"))):
@@ -161,3 +162,11 @@ def test_default_run_directories_never_collide(tmp_path, monkeypatch, capsys):
         assert main(["train", "--dry-run", "--quiet"]) == 0
     runs = sorted(p.name for p in (tmp_path / "runs").iterdir())
     assert len(runs) == 2 and all(r.startswith("arith-") for r in runs)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message for a machine without a GPU")
+def test_train_device_flag(tmp_path):
+    r = run_cli("train", "--device", "cuda", "--dry-run", "--quiet", "--out", tmp_path / "g")
+    assert r.returncode == 2 and "no CUDA GPU is available" in r.stderr and not (tmp_path / "g").exists()
+    assert run_cli("train", "--device", "cpu", "--dry-run", "--quiet", "--out", tmp_path / "c").returncode == 0
+    assert json.loads((tmp_path / "c" / "summary.json").read_text())["device"] == "cpu"

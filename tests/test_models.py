@@ -54,6 +54,34 @@ def test_hard_tokens_follow_the_model_distribution():
     assert ((freq - probs).abs() <= 5 * se + 1e-6).all()
 
 
+@pytest.mark.parametrize("temperature", [1.0, 0.7])
+def test_whole_sampled_sequences_follow_the_model_distribution(temperature):
+    """Every complete sequence of a 3-step generator over 2 words, drawn 30,000 times (ended
+    rows leave the batch on the CPU), against its exact probability exp(-token_nll): chi-square."""
+    from itertools import product
+
+    from scipy.stats import chisquare
+
+    torch.manual_seed(3)
+    gen = Generator(5, 4, 6, 3, bos=1, eos=2, pad=0, banned=(0, 1, 3))
+    outcomes = []          # every possible output: ends at step 1, 2, 3, or never
+    for n in range(1, 4):
+        for words in product((4, 2), repeat=n):
+            if 2 not in words[:-1]:
+                outcomes.append(list(words) + [0] * (3 - n))
+    outcomes = [o for o in outcomes if o[-1] != 0 or 2 in o]
+    seqs = torch.tensor(outcomes)
+    with torch.no_grad():
+        probs = torch.exp(-gen.token_nll(seqs, temperature=temperature).double())
+        assert probs.sum().item() == pytest.approx(1.0, abs=1e-6)   # the outcomes are exhaustive
+        torch.manual_seed(4)
+        drawn = gen.generate(30_000, temperature=temperature, need_relaxed=False).tokens
+    index = {tuple(o): i for i, o in enumerate(outcomes)}
+    counts = torch.bincount(torch.tensor([index[tuple(r)] for r in drawn.tolist()]), minlength=len(outcomes))
+    _, p_value = chisquare(counts.numpy(), (probs / probs.sum() * 30_000).numpy())
+    assert p_value > 1e-3
+
+
 def test_temperature_sharpens_sampling():
     gen = make_gen()
     with torch.no_grad():
@@ -159,27 +187,39 @@ def test_latent_z_likelihood_is_the_prior_sample_estimate():
     assert generator_nll(plain, tokens, 0, z_samples=1) == pytest.approx(generator_nll(plain, tokens, 0, z_samples=9))
 
 
-def test_lean_conv_max_equals_the_plain_one_with_gradients_and_double_backward():
-    from seqgan_gumbel.discriminator import conv_relu_max
+@pytest.mark.parametrize("channels,length", [(3, 40), (1, 6), (1, 37)])
+def test_lean_conv_max_equals_the_plain_one_with_gradients_and_double_backward(channels, length):
+    from seqgan_gumbel import discriminator
 
     torch.manual_seed(0)
-    conv = torch.nn.Conv1d(3, 7, 4)
-    x = torch.randn(5, 3, 40, requires_grad=True)       # 3 * 4 < 37: the lean path is taken
-    lean = conv_relu_max(conv, x)
-    plain = torch.relu(conv(x)).amax(2)
-    assert torch.allclose(lean, plain, atol=1e-6)
-    params = [x, conv.weight, conv.bias]
-    for a, b in zip(torch.autograd.grad(lean.pow(2).sum(), params), torch.autograd.grad(plain.pow(2).sum(), params)):
-        assert torch.allclose(a, b, atol=1e-5)
-    # WGAN-GP differentiates the input gradient again.
-    g1 = torch.autograd.grad(conv_relu_max(conv, x).sum(), x, create_graph=True)[0]
-    g2 = torch.autograd.grad(torch.relu(conv(x)).amax(2).sum(), x, create_graph=True)[0]
-    assert torch.allclose(g1, g2, atol=1e-6)
-    w1 = torch.autograd.grad(g1.norm(), conv.weight)[0]
-    w2 = torch.autograd.grad(g2.norm(), conv.weight)[0]
-    assert torch.allclose(w1, w2, atol=1e-5)
-    with torch.no_grad():
-        assert torch.allclose(conv_relu_max(conv, x), plain, atol=1e-6)
+    convs = torch.nn.ModuleList(torch.nn.Conv1d(channels, f, w) for w, f in ((2, 4), (5, 3), (3, 6)))
+    x = torch.randn(9, channels, length, requires_grad=True)   # lean path where C * 5 < T - 4, else plain
+
+    def plain(inp):
+        return torch.cat([torch.relu(conv(inp)).amax(2) for conv in convs], dim=1)
+
+    def lean(inp):
+        return discriminator.conv_relu_max(convs, inp)
+
+    # Several chunks of rows, so the chunked pass is exercised too.
+    discriminator.CHUNK_ELEMENTS, saved = 40, discriminator.CHUNK_ELEMENTS
+    try:
+        assert torch.allclose(lean(x), plain(x), atol=1e-6)
+        params = [x] + [p for conv in convs for p in conv.parameters()]
+        for a, b in zip(torch.autograd.grad(lean(x).pow(2).sum(), params),
+                        torch.autograd.grad(plain(x).pow(2).sum(), params)):
+            assert torch.allclose(a, b, atol=1e-5)
+        # WGAN-GP differentiates the input gradient again.
+        g1 = torch.autograd.grad(lean(x).sum(), x, create_graph=True)[0]
+        g2 = torch.autograd.grad(plain(x).sum(), x, create_graph=True)[0]
+        assert torch.allclose(g1, g2, atol=1e-6)
+        w1 = torch.autograd.grad(g1.norm(), convs[1].weight)[0]
+        w2 = torch.autograd.grad(g2.norm(), convs[1].weight)[0]
+        assert torch.allclose(w1, w2, atol=1e-5)
+        with torch.no_grad():
+            assert torch.allclose(lean(x), plain(x), atol=1e-6)
+    finally:
+        discriminator.CHUNK_ELEMENTS = saved
 
 
 @pytest.mark.parametrize("disc", [
@@ -201,3 +241,30 @@ def test_token_ids_are_scored_as_their_one_hots(disc):
 def test_sampling_without_relaxation_returns_tokens_only():
     out = make_gen().generate(8, need_relaxed=False)
     assert out.onehot is None and out.tokens.shape == (8, T)
+
+
+def test_dropout_keeps_each_unit_with_probability_one_minus_p_and_rescales():
+    from seqgan_gumbel.discriminator import Dropout
+
+    torch.manual_seed(0)
+    d = Dropout(0.25)
+    out = d(torch.ones(1000, 1000))
+    kept = out != 0
+    assert torch.all(out[kept] == 1 / 0.75)
+    # 10^6 independent keeps: standard error sqrt(0.75 * 0.25 / 10^6) = 4.3e-4.
+    assert abs(kept.float().mean().item() - 0.75) < 5 * 4.33e-4
+    x = torch.randn(3, 4)
+    assert d.eval()(x) is x
+
+
+@pytest.mark.parametrize("shared", [True, False])
+def test_fused_highway_gate_gradients_and_second_derivatives(shared):
+    from seqgan_gumbel.discriminator import _HighwayGate
+
+    torch.manual_seed(0)
+    h, g, y = (torch.randn(4, 5, dtype=torch.float64, requires_grad=True) for _ in range(3))
+    fn = (lambda h, g, y: _HighwayGate.apply(h, h, y)) if shared else _HighwayGate.apply
+    gate = torch.sigmoid(h if shared else g)
+    assert torch.allclose(fn(h, g, y), gate * torch.relu(h) + (1 - gate) * y)
+    assert torch.autograd.gradcheck(fn, (h, g, y))
+    assert torch.autograd.gradgradcheck(fn, (h, g, y))

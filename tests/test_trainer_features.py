@@ -28,7 +28,9 @@ def test_wandb_offline_run_files_hold_the_metrics(tmp_path, monkeypatch):
     values = [(k, v) for r in rows for k, v in r.items() if isinstance(v, float) and k != "elapsed_s"]
     assert len(values) > 20
     # wandb stores each logged value as its JSON text: every figure of metrics.jsonl is there.
-    missing = [(k, v) for k, v in values if json.dumps(v).encode() not in data]
+    # (an integral float such as 4.0 may be stored as 4)
+    missing = [(k, v) for k, v in values
+               if json.dumps(v).encode() not in data and not (v.is_integer() and json.dumps(int(v)).encode() in data)]
     assert not missing, missing[:5]
 
 
@@ -85,25 +87,43 @@ def test_warm_up_in_epochs_with_early_stopping_keeps_the_best(tmp_path):
     assert summary["nll_test"] == pytest.approx(min(r["nll_test"] for r in rows), rel=1e-9)
 
 
+def relgan_pooled(d: CNNDiscriminator, x: torch.Tensor) -> torch.Tensor:
+    """RelGAN's features: a 1-channel Conv2d with kernel (w, emb / num_rep) and that stride over
+    [B, 1, T, emb], max-pooled over time -> [B, R, features]."""
+    emb = d.embed(x).unsqueeze(1)
+    pooled = []
+    for conv in d.convs:
+        c2 = torch.nn.Conv2d(1, conv.out_channels, (conv.kernel_size[0], d.rep_dim), stride=(1, d.rep_dim))
+        c2.weight.data = conv.weight.data.permute(0, 2, 1).unsqueeze(1)
+        c2.bias.data = conv.bias.data
+        pooled.append(torch.relu(c2(emb)).amax(dim=2))        # [B, F, R]
+    return torch.cat(pooled, 1).permute(0, 2, 1)
+
+
 def test_multi_representation_cnn_matches_relgans_conv2d_formulation():
     torch.manual_seed(0)
     d = CNNDiscriminator(20, 8, (2, 3), 5, 0.0, False, num_rep=4).eval()
     x = torch.nn.functional.one_hot(torch.randint(0, 20, (3, 7)), 20).float()
     out = d(x)
     assert out.shape == (3, 4)
-    # RelGAN: a 1-channel Conv2d with kernel (w, emb/num_rep) and that stride over [B, 1, T, emb].
-    emb = d.embed(x).unsqueeze(1)
-    pooled = []
-    for conv in d.convs:
-        c2 = torch.nn.Conv2d(1, 5, (conv.kernel_size[0], 2), stride=(1, 2))
-        c2.weight.data = conv.weight.data.permute(0, 2, 1).unsqueeze(1)
-        c2.bias.data = conv.bias.data
-        pooled.append(torch.relu(c2(emb)).amax(dim=2))        # [B, F, R]
-    p = torch.cat(pooled, 1).permute(0, 2, 1)
+    p = relgan_pooled(d, x)
     h, g = d.highway(p).chunk(2, -1)
     g = torch.sigmoid(g)
     ref = d.head.linear(g * torch.relu(h) + (1 - g) * p).squeeze(-1)
     assert torch.allclose(out, ref, atol=1e-6)
+
+
+def test_shared_highway_and_hidden_head_are_textgan_relgans():
+    """highway='shared', head_hidden: TextGAN-PyTorch's RelGAN_D (one linear layer as gate and
+    transform, then feature2out and out2logits), written out by hand."""
+    torch.manual_seed(0)
+    d = CNNDiscriminator(20, 8, (2, 3), 5, 0.0, False, num_rep=4, highway="shared", head_hidden=7).eval()
+    x = torch.nn.functional.one_hot(torch.randint(4, 20, (3, 7)), 20).float()
+    pred = relgan_pooled(d, x).reshape(-1, 10)                   # [B * R, features]
+    hw = d.highway(pred)
+    pred = torch.sigmoid(hw) * torch.relu(hw) + (1 - torch.sigmoid(hw)) * pred
+    logits = d.head.linear(d.head.hidden(pred)).view(3, 4)
+    assert d.highway.weight.shape == (10, 10) and torch.allclose(d(x), logits, atol=1e-6)
 
 
 def test_relgan_discriminator_trains(tmp_path):
@@ -111,3 +131,26 @@ def test_relgan_discriminator_trains(tmp_path):
     train(load_config(None, TINY + ["discriminator.num_rep=4", "discriminator.emb_dim=16", "train.loss=rsgan"]),
           out, progress=False)
     assert load_checkpoint(out)["discriminator"]["embed.weight"].shape[0] == 16
+
+
+@pytest.mark.parametrize("relgan", [False, True])
+def test_bf16_autocast_trains_with_fp32_noise_and_losses(tmp_path, relgan):
+    from seqgan_gumbel.generator import Generator
+
+    out = tmp_path / "bf16"
+    # relgan: one-channel representations, so the lean convolutions and the fused gate run in bf16.
+    extra = ["discriminator.num_rep=16", "discriminator.emb_dim=16", "discriminator.highway=shared",
+             "discriminator.head_hidden=10", "train.loss=rsgan"] if relgan else []
+    train(load_config(None, TINY + extra + ["train.precision=bf16", "generator.straight_through=false"]), out, progress=False)
+    rows = [json.loads(l) for l in (out / "metrics.jsonl").read_text().splitlines()]
+    assert all(torch.isfinite(torch.tensor([r["d_loss"], r["g_loss"]])).all() for r in rows if r["phase"] == "adv")
+    gen = Generator(9, 6, 10, 8, bos=1, eos=2, pad=0, banned=(0, 1, 3))
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        g = gen.generate(4, tau=0.5, straight_through=False)
+        assert gen.out(torch.zeros(1, 10)).dtype == torch.bfloat16      # autocast is on
+    assert g.onehot.dtype == torch.float32                             # the relaxation is not
+
+
+def test_cuda_graphs_on_the_cpu_is_a_user_error(tmp_path):
+    with pytest.raises(UserError, match="cuda_graphs needs a CUDA GPU"):
+        train(load_config(None, TINY + ["train.cuda_graphs=true", "train.device=cpu"]), tmp_path / "c", progress=False)
