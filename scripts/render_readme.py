@@ -116,8 +116,42 @@ def gpu_bench() -> str:
             f"against the mean wall time of {card['adv_iters_timed']} unprofiled ones.")
 
 
+def grammar_bench() -> str:
+    parts = []
+    for grammar in ("arith", "kusner"):
+        d = _load(f"results/grammar/{grammar}.json")
+        if d is None:
+            continue
+        ref = d["reference"]
+        nseeds = {len(v["seeds"]) for v in d["runs"].values()}
+        head = (f"| `{grammar}` ({'/'.join(map(str, sorted(nseeds)))} seeds, mean ± std) | valid | unique | "
+                "grammar NLL of valid samples (x grammar's own) | generator NLL of held-out strings (x exact) | "
+                "wall per run | targets |\n|---|---|---|---|---|---|---|")
+        rows = []
+        for key in ("mle", "gan", "scratch"):
+            if key not in d["runs"]:
+                continue
+            r = d["runs"][key]
+            m, sd = r["mean"], r["std"]
+            hit = (m["valid"] >= 0.99, abs(m["nll_samples_ratio"] - 1) <= 0.05, m["gen_nll_test_ratio"] - 1 <= 0.05)
+            verdict = ", ".join(f"{name} {'reached' if ok else 'missed'}"
+                                for name, ok in zip(("valid", "sample NLL", "held-out NLL"), hit))
+            rows.append(f"| {r['label']} | {m['valid']:.3f} ± {sd['valid']:.3f} | {m['unique']:.3f} ± {sd['unique']:.3f} | "
+                        f"{m['nll_samples']:.2f} (x{m['nll_samples_ratio']:.3f} ± {sd['nll_samples_ratio']:.3f}) | "
+                        f"{m['gen_nll_test']:.2f} (x{m['gen_nll_test_ratio']:.3f} ± {sd['gen_nll_test_ratio']:.3f}) | "
+                        f"{m['wall_s']:.0f} s | {verdict} |")
+        rows.append(f"| strings drawn from the grammar ({ref['n']:,}, held out) | {ref['valid']:.3f} | {ref['unique']:.3f} | "
+                    f"{ref['nll_valid']:.2f} (x1) | {ref['nll_valid']:.2f} (x1: the least possible) | - | - |")
+        parts.append(head + "\n" + "\n".join(rows))
+    if not parts:
+        return "(not measured yet: run scripts/bench_grammar.py)"
+    d = _load("results/grammar/arith.json") or _load("results/grammar/kusner.json")
+    return "\n\n".join(parts) + f"\n\n2,000 samples per run; {d['machine']}; torch {d['torch']}."
+
+
 TABLES = {"arith_default": arith_default, "arith_ablation": arith_ablation, "bleu_bench": bleu_bench,
-          "data_bench": data_bench, "train_bench": train_bench, "gpu_bench": gpu_bench}
+          "data_bench": data_bench, "train_bench": train_bench, "gpu_bench": gpu_bench,
+          "grammar_bench": grammar_bench}
 
 
 def render(text: str) -> str:

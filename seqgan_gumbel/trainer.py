@@ -20,7 +20,6 @@ import torch
 from tqdm import tqdm
 
 from . import distributed
-
 from .checkpoint import CHECKPOINT_NAME, load_checkpoint, save_checkpoint
 from .config import Config, to_toml
 from .data import SequenceData, build_data, write_lines
@@ -85,8 +84,6 @@ class Trainer:
         distributed.start(self.dist, self.device, tr.batch_size)
         self.shard = self.dist.shard(tr.batch_size)      # this process's rows of each global batch
         self.local_batch = tr.batch_size // self.dist.world
-        self.autocast = (torch.autocast(self.device.type, dtype=torch.bfloat16) if tr.precision == "bf16"
-                         else contextlib.nullcontext())
         self.data: SequenceData = build_data(cfg, self.grammar, self.device)
         self.ids = self.data.ids.to(self.device)         # the training data lives on the device
         if tr.cuda_graphs and self.device.type != "cuda":
@@ -135,6 +132,12 @@ class Trainer:
                 "generator": self.gen.state_dict()}
 
     # ------------------------------------------------------------------ steps
+    def _autocast(self):
+        """bf16 autocast for the models' arithmetic when train.precision is bf16."""
+        if self.cfg.train.precision == "bf16":
+            return torch.autocast(self.device.type, dtype=torch.bfloat16)
+        return contextlib.nullcontext()
+
     def _next_real(self) -> torch.Tensor:
         """This process's rows of the next global batch of real sequences (token ids)."""
         batch = self.ids[self.stream.next().to(self.device)]
@@ -145,7 +148,7 @@ class Trainer:
         """Mean per-token NLL of the global batch's real sequences, end token included and
         padding excluded. Each process sums its rows over the global token count, times the
         number of processes, so the averaged gradient is that of the global mean."""
-        with self.autocast:
+        with self._autocast():
             nll = self.gen.token_nll(tokens).sum()
         return nll * self.dist.world / self._real_tokens
 
@@ -190,7 +193,7 @@ class Trainer:
             fake = self._graphed_fake(tau, not g.straight_through)
             if fake is not None:
                 return fake
-        with torch.set_grad_enabled(need_grad), self.autocast:
+        with torch.set_grad_enabled(need_grad), self._autocast():
             # A straight-through sample is an exact one-hot, so the discriminator step needs
             # only the hard tokens (no softmax, no graph) unless the feedback itself is relaxed.
             relaxed = need_grad or not g.straight_through
@@ -203,7 +206,7 @@ class Trainer:
         for _ in range(tr.d_steps):
             real = self._next_real()                   # token ids: embedded by lookup in the critic
             fake = self._fake(tau, need_grad=False)
-            with self.autocast:
+            with self._autocast():
                 d_real, d_fake = self.disc(real), self.disc(fake)
             d_loss = discriminator_loss(tr.loss, d_real.float(), d_fake.float())   # losses in fp32
             if tr.loss == "wgan-gp" and tr.gp_weight > 0:
@@ -218,7 +221,7 @@ class Trainer:
             for _ in range(tr.g_steps):
                 fake = self._fake(tau, need_grad=True)
                 real_tokens = self._next_real()
-                with self.autocast:
+                with self._autocast():
                     d_real = self.disc(real_tokens).float() if tr.loss == "rsgan" else None
                     d_fake = self.disc(fake).float()
                 g_loss = generator_loss(tr.loss, d_real, d_fake)
@@ -434,7 +437,8 @@ class Trainer:
             "opt_d": self.opt_d.state_dict(),
             "global_step": self.global_step, "mle_steps": self.mle_steps, "total_steps": self.total,
             "rng_cpu": torch.get_rng_state(),
-            "rng_cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+            # This process's GPU: under torchrun every process's generator is in the same state.
+            "rng_cuda": torch.cuda.get_rng_state(self.device) if self.device.type == "cuda" else None,
             "stream": self.stream.state_dict(),
             "best": self.best,
         })
@@ -454,8 +458,11 @@ class Trainer:
         self.stream.load_state_dict(state["stream"])
         self.best = state.get("best")
         torch.set_rng_state(state["rng_cpu"])
-        if state.get("rng_cuda") and torch.cuda.is_available():
-            torch.cuda.set_rng_state_all(state["rng_cuda"])
+        cuda_rng = state.get("rng_cuda")
+        if isinstance(cuda_rng, list):          # older checkpoints kept every GPU's state
+            cuda_rng = cuda_rng[0] if cuda_rng else None
+        if cuda_rng is not None and self.device.type == "cuda":
+            torch.cuda.set_rng_state(cuda_rng, self.device)
 
 
 def _truncate_metrics(path: Path, global_step: int) -> None:
