@@ -1,5 +1,6 @@
 import glob
 import json
+import time
 
 import pytest
 import torch
@@ -23,14 +24,19 @@ def test_wandb_offline_run_files_hold_the_metrics(tmp_path, monkeypatch):
     out = tmp_path / "wb"
     train(load_config(None, TINY + ["log.wandb=true"]), out, progress=False)
     [run_file] = glob.glob(str(out / "wandb" / "offline-run-*" / "run-*.wandb"))
-    data = open(run_file, "rb").read()
     rows = [json.loads(l) for l in (out / "metrics.jsonl").read_text().splitlines()]
     values = [(k, v) for r in rows for k, v in r.items() if isinstance(v, float) and k != "elapsed_s"]
     assert len(values) > 20
-    # wandb stores each logged value as its JSON text: every figure of metrics.jsonl is there.
-    # (an integral float such as 4.0 may be stored as 4)
-    missing = [(k, v) for k, v in values
-               if json.dumps(v).encode() not in data and not (v.is_integer() and json.dumps(int(v)).encode() in data)]
+    # wandb stores each logged value as its JSON text: every figure of metrics.jsonl is there
+    # (an integral float such as 4.0 may be stored as 4). Its service process writes the file
+    # asynchronously, and on a loaded machine it can still be writing after finish() returns.
+    for _ in range(60):
+        data = open(run_file, "rb").read()
+        missing = [(k, v) for k, v in values
+                   if json.dumps(v).encode() not in data and not (v.is_integer() and json.dumps(int(v)).encode() in data)]
+        if not missing:
+            break
+        time.sleep(0.5)
     assert not missing, missing[:5]
 
 
