@@ -151,15 +151,14 @@ def _cmd_train(args) -> int:
     from .trainer import resume, train
 
     dist = distributed.from_env()      # several processes when launched by torchrun
+    overrides = list(args.overrides) + ([f"train.device={args.device}"] if args.device else [])
     try:
         if args.resume:
             if args.config or args.dry_run or args.out or args.oracle_params:
                 raise UserError("--resume takes the run's own config: drop --config, --out, --dry-run and --oracle-params")
-            overrides = list(args.overrides) + ([f"train.device={args.device}"] if args.device else [])
             summary = resume(args.resume, overrides, progress=not args.quiet, dist=dist)
             args.out = args.resume
             return _report_train(args, summary)
-        overrides = list(args.overrides) + ([f"train.device={args.device}"] if args.device else [])
         if args.oracle_params:
             overrides += ["data.kind=oracle", f"data.oracle_params={args.oracle_params}"]
         cfg = load_config(args.config, overrides)

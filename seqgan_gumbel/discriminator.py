@@ -69,8 +69,13 @@ def minibatch_std(features: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
     eps keeps the value and its gradient finite when every sample in the batch coincides,
     which is exactly the collapse this feature lets the discriminator see.
     """
-    std = torch.sqrt(features.var(dim=0, unbiased=False) + eps)
-    return std.mean().expand(features.shape[0], 1)
+    return mean_batch_std(features, eps).expand(features.shape[0], 1)
+
+
+def mean_batch_std(features: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
+    """The scalar minibatch_std feature of features [..., B, F]: sqrt(var over B + eps),
+    averaged over everything else (over every representation too)."""
+    return torch.sqrt(features.var(dim=-2, unbiased=False) + eps).mean()
 
 
 class _Head(nn.Module):
@@ -266,6 +271,5 @@ class CNNDiscriminator(nn.Module):
         # Minibatch statistics per representation, over the batch, as for a single one.
         feats = feats.view(B, R, -1).transpose(0, 1).reshape(R * B, -1)
         if self.head.use_minibatch_std:
-            std = torch.sqrt(feats.view(R, B, -1).var(dim=1, unbiased=False) + 1e-8).mean()
-            feats = torch.cat([feats, std.expand(R * B, 1)], dim=1)
+            feats = torch.cat([feats, mean_batch_std(feats.view(R, B, -1)).expand(R * B, 1)], dim=1)
         return self.head.score(feats).view(R, B).t()                                 # [B, R]
