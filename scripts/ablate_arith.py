@@ -31,6 +31,12 @@ VARIANTS = {
     "warm-up, no minibatch std": ["discriminator.minibatch_std=false"],
     "warm-up, soft feedback and soft critic input": ["generator.feedback=soft", "generator.straight_through=false"],
     "warm-up + WGAN-GP at g_lr 1e-3": ["train.g_lr=1e-3", "train.d_lr=1e-3"],
+    "warm-up, constant tau 1": ["temperature.schedule=constant", "temperature.tau_start=1", "temperature.tau_end=1"],
+    "warm-up, constant tau 0.1": ["temperature.schedule=constant", "temperature.tau_start=0.1", "temperature.tau_end=0.1"],
+    "warm-up, tau 1 -> 0.1 linear": ["temperature.schedule=linear"],
+    "warm-up, tau 1 -> 0.01 exponential": ["temperature.tau_end=0.01"],
+    "longer warm-up (4,000 MLE steps)": ["train.mle_steps=4000"],
+    "warm-up + GAN with an MLE term (mle_weight 1)": ["train.mle_weight=1"],
     "from scratch, WGAN-GP (1500 steps)": ["train.mle_steps=0", "train.adv_steps=1500"],
     "from scratch, standard loss (1500 steps)": ["train.mle_steps=0", "train.adv_steps=1500", "train.loss=standard"],
 }

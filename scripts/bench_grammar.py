@@ -34,6 +34,8 @@ VARIANTS = {
     "mle": ("MLE only (same number of generator updates)", ["train.adv_steps=0", "train.mle_steps=1800"]),
     "gan": ("MLE warm-up + WGAN-GP (the default recipe)", []),
     "scratch": ("WGAN-GP from scratch (1,500 iterations)", ["train.mle_steps=0", "train.adv_steps=1500"]),
+    "mle_long": ("MLE only, 4,300 steps", ["train.adv_steps=0", "train.mle_steps=4300"]),
+    "gan_long": ("MLE warm-up of 4,000 steps + WGAN-GP", ["train.mle_steps=4000"]),
 }
 FIGURES = ("valid", "unique", "nll_samples", "nll_samples_ratio", "gen_nll_test", "gen_nll_test_ratio", "wall_s")
 

@@ -4,14 +4,7 @@
 # Writes results/bench/train_cuda*.json and results/bench/gpu_check.log.
 # Uses .venv/bin/python when there is one, else the machine's python3 (its own torch).
 set -uo pipefail
-cd "$(dirname "$0")/.."
-PY=python3
-[ -x .venv/bin/python ] && PY=.venv/bin/python
-export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH} PYTHONUNBUFFERED=1
-# The benchmark reads ../shared/data/coco; a copy carried in .gpu_data/ stands in for it.
-if [ ! -d ../shared/data/coco ] && [ -d .gpu_data/coco ]; then
-    mkdir -p ../shared/data && ln -s "$PWD/.gpu_data/coco" ../shared/data/coco
-fi
+source "$(dirname "$0")/gpu_env.sh"
 mkdir -p results/bench
 log=results/bench/gpu_check.log
 {

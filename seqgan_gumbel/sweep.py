@@ -5,7 +5,9 @@ also trades diversity for quality. Per data kind:
     grammar  validity (quality) against the grammar's exact NLL of the valid samples (diversity)
     oracle   NLL_oracle of the samples (quality) against NLL_test, the generator's NLL of
              held-out oracle samples at the same temperature (diversity)
-    corpus   BLEU-n against the held-out text (quality) against Self-BLEU-n (diversity)
+    corpus   BLEU-n against the held-out text (quality) against Self-BLEU-n (diversity); every
+             row also holds BLEU-2..5, Self-BLEU-2..5 and NLL_test, the generator's NLL of the
+             held-out text at that temperature
 """
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ AXES = {  # kind: (x key, x label, y key, y label)
 
 def sweep_run(run_dir: str | Path, temperatures: list[float], num: int, seed: int, order: int) -> tuple[str, list[dict]]:
     """(data kind, one row of figures per temperature) for a trained run."""
-    from .evaluation import oracle_test_ids, read_text_lines, text_scores
+    from .evaluation import likelihoods, oracle_test_ids, read_text_lines, text_scores
     from .grammar_metrics import grammar_scores
     from .run import draw_ids, generator_nll, load_run
     from .vocab import N_SPECIALS
@@ -52,8 +54,12 @@ def sweep_run(run_dir: str | Path, temperatures: list[float], num: int, seed: in
             row["nll_oracle"] = oracle.nll(ids - N_SPECIALS)
             row["nll_test"] = generator_nll(gen, test, vocab.pad, temperature=t)
         else:
-            s = text_scores([vocab.text(x) for x in samples], refs, orders=[order], self_bleu=True)
+            orders = sorted({2, 3, 4, 5, order})
+            s = text_scores([vocab.text(x) for x in samples], refs, orders=orders, self_bleu=True)
             row.update(bleu=s["bleu"][str(order)], self_bleu=s["self_bleu"][str(order)], order=order)
+            row.update({f"bleu{n}": s["bleu"][str(n)] for n in orders})
+            row.update({f"self_bleu{n}": s["self_bleu"][str(n)] for n in orders})
+            row["nll_test"] = likelihoods(run, refs, None, temperature=t)["nll_gen_test"]
         rows.append(row)
     return kind, rows
 

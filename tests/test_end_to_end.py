@@ -28,8 +28,10 @@ def test_default_run_reaches_the_validity_and_diversity_targets(tmp_path):
 
 @pytest.mark.parametrize("config", sorted(p.name for p in (ROOT / "configs").glob("*.toml")))
 def test_every_example_config_runs_at_small_size(config, tmp_path):
-    if "../shared/data/coco" in (ROOT / "configs" / config).read_text() and not (ROOT.parent / "shared" / "data" / "coco").is_dir():
-        pytest.skip(f"configs/{config} reads ../shared/data/coco, which is not present")
+    text = (ROOT / "configs" / config).read_text()
+    for name in ("coco", "oracle"):
+        if f"../shared/data/{name}" in text and not (ROOT.parent / "shared" / "data" / name).is_dir():
+            pytest.skip(f"configs/{config} reads ../shared/data/{name}, which is not present")
     r = run_cli("train", "--config", ROOT / "configs" / config, "--dry-run", "--quiet", "--out", tmp_path / "r")
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "r" / "checkpoint.pt").exists()

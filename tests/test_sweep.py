@@ -59,3 +59,22 @@ def test_evaluate_corpus_run_reports_bleu_and_nll_gen(runs, capsys):
     assert r["n_hypotheses"] == 100 and r["references"].endswith("test.txt")
     assert set(r["bleu"]) == {"2", "3", "4", "5"} and "self_bleu" in r
     assert r["nll_gen_test"] > 0 and r["nll_gen_train"] > 0
+
+
+def test_corpus_sweep_rows_match_evaluate_at_the_same_temperature_and_seed(runs, tmp_path, capsys):
+    """Every corpus row holds BLEU-2..5, Self-BLEU-2..5 and NLL_test, equal to what evaluate
+    reports for the same samples (same seed and temperature; evaluate's NLL_gen is at T = 1)."""
+    out = tmp_path / "sw"
+    assert main(["sweep", "--run", str(runs["corpus"]), "--temperatures", "0.7,1", "--num", "150", "--seed", "3",
+                 "--order", "3", "--out", str(out)]) == 0
+    cool, one = json.loads((out / "sweep.json").read_text())["rows"]
+    capsys.readouterr()
+    assert main(["evaluate", "--run", str(runs["corpus"]), "--num", "150", "--seed", "3", "--temperature", "0.7",
+                 "--self-bleu", "--json"]) == 0
+    ev = json.loads(capsys.readouterr().out)
+    assert cool["bleu"] == cool["bleu3"] and cool["self_bleu"] == cool["self_bleu3"]
+    for n in "2345":
+        assert cool[f"bleu{n}"] == pytest.approx(ev["bleu"][n], abs=1e-12)
+        assert cool[f"self_bleu{n}"] == pytest.approx(ev["self_bleu"][n], abs=1e-12)
+    assert one["nll_test"] == pytest.approx(ev["nll_gen_test"], rel=1e-9)
+    assert cool["nll_test"] != pytest.approx(one["nll_test"], rel=1e-3)
