@@ -152,11 +152,13 @@ def _cmd_train(args) -> int:
 
     dist = distributed.from_env()      # several processes when launched by torchrun
     overrides = list(args.overrides) + ([f"train.device={args.device}"] if args.device else [])
+    finished = False
     try:
         if args.resume:
             if args.config or args.dry_run or args.out or args.oracle_params:
                 raise UserError("--resume takes the run's own config: drop --config, --out, --dry-run and --oracle-params")
             summary = resume(args.resume, overrides, progress=not args.quiet, dist=dist)
+            finished = True
             args.out = args.resume
             return _report_train(args, summary)
         if args.oracle_params:
@@ -169,9 +171,10 @@ def _cmd_train(args) -> int:
                 raise UserError("under torchrun every process must write to the same run: give --out DIR")
             args.out = _fresh_run_dir(cfg)
         summary = train(cfg, args.out, overwrite=args.overwrite, progress=not args.quiet, dist=dist)
+        finished = True
         return _report_train(args, summary)
     finally:
-        distributed.stop(dist)
+        distributed.stop(dist, together=finished)
 
 
 def _report_train(args, summary: dict) -> int:

@@ -66,11 +66,18 @@ def start(d: Dist, device: torch.device, batch_size: int) -> None:
         dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
 
 
-def stop(d: Dist) -> None:
+def stop(d: Dist, together: bool = True) -> None:
+    """Leave the process group. After a normal end all processes leave together: one that tears
+    gloo down while another still works can abort ("terminate called without an active
+    exception", seen in CI). After an error (together=False) there is no waiting for the others."""
     import torch.distributed as dist
 
     if d.active and dist.is_initialized():
-        dist.destroy_process_group()
+        try:
+            if together:
+                dist.barrier()
+        finally:
+            dist.destroy_process_group()
 
 
 def average_gradients(d: Dist, params) -> None:
