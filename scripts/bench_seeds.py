@@ -59,7 +59,7 @@ def score(bench: str, trainer: Trainer, run_dir: Path, temperatures: list[float]
     at_one = next(r for r in rows if r["temperature"] == 1.0)
     figures = {k: at_one[k] for k in FIGURES[bench] if k in at_one}
     if bench == "coco":   # RelGAN's NLL_gen: the generator's NLL of its training captions
-        figures["nll_gen_train"] = generator_nll(trainer.gen.cpu(), trainer.data.ids, trainer.data.vocab.pad)
+        figures["nll_gen_train"] = generator_nll(trainer.gen, trainer.data.ids, trainer.data.vocab.pad)
     return figures, [r for r in rows if r["temperature"] in temperatures]
 
 
@@ -85,16 +85,22 @@ def mean_std(values: list[float]) -> tuple[float, float]:
     return statistics.fmean(values), (statistics.stdev(values) if len(values) > 1 else 0.0)
 
 
+def seed_means(rows: list[dict], x: str, y: str) -> list[tuple[float, float, float, int]]:
+    """(temperature, mean x, mean y, number of seeds) per temperature of one variant's sweep rows."""
+    out = []
+    for t in sorted({r["temperature"] for r in rows}):
+        at = [r for r in rows if r["temperature"] == t]
+        out.append((t, statistics.fmean(r[x] for r in at), statistics.fmean(r[y] for r in at), len(at)))
+    return out
+
+
 def curve_gap(gan_rows: list[dict], mle_rows: list[dict], x: str, y: str, higher_is_better: bool) -> list[dict]:
     """Where each GAN point (seed-mean per temperature) stands against the MLE curve (seed-mean):
     the MLE curve's quality at the GAN point's diversity, by linear interpolation between the
     MLE temperatures around it (None outside the MLE curve's range)."""
-    def means(rows):
-        temps = sorted({r["temperature"] for r in rows})
-        return [(t, *(statistics.fmean(r[k] for r in rows if r["temperature"] == t) for k in (x, y))) for t in temps]
-    mle = sorted((xv, yv) for _, xv, yv in means(mle_rows))
+    mle = sorted((xv, yv) for _, xv, yv, _ in seed_means(mle_rows, x, y))
     out = []
-    for t, xv, yv in means(gan_rows):
+    for t, xv, yv, _ in seed_means(gan_rows, x, y):
         ref = None
         for (x0, y0), (x1, y1) in zip(mle, mle[1:]):
             if x0 <= xv <= x1:
@@ -193,10 +199,8 @@ def plot(result: dict, out: Path) -> None:
     rows = []
     for label in dict.fromkeys(r["label"] for r in result["sweep"]["rows"]):
         mine = [r for r in result["sweep"]["rows"] if r["label"] == label]
-        for t in sorted({r["temperature"] for r in mine}):
-            at = [r for r in mine if r["temperature"] == t]
-            rows.append({"label": f"{label} ({len(at)} seeds)", "temperature": t,
-                         x: statistics.fmean(r[x] for r in at), y: statistics.fmean(r[y] for r in at)})
+        rows += [{"label": f"{label} ({n} seeds)", "temperature": t, x: xv, y: yv}
+                 for t, xv, yv, n in seed_means(mine, x, y)]
     kind = "oracle" if result["benchmark"] == "oracle" else "corpus"
     _, xl, _, yl = AXES[kind]
     sweep_plot(rows, x, xl.format(n=4), y, yl.format(n=4), out,

@@ -67,21 +67,26 @@ def text_scores(samples: list[str], references: list[str] | None, *, orders=(2, 
     return out
 
 
+def encode_lines(run, lines: list[str]):
+    """Text lines as a corpus run's token ids [N, max_len + 1] (its tokenizer; longer lines
+    truncated to max_len, lines with no token dropped), ready for generator_nll."""
+    from .corpus import tokenizer_from_json
+
+    ids = [e.ids[: run.max_len] for e in tokenizer_from_json(run.tokenizer_json).encode_batch_fast(lines)]
+    return run.vocab.pack([x for x in ids if x], run.max_len + 1)
+
+
 def likelihoods(run, test_lines: list[str] | None, train_lines: list[str] | None,
                 temperature: float = 1.0, z_samples: int = 10) -> dict:
     """NLL_gen: the generator's mean NLL per token of held-out (and training) text, end token included."""
 
-    from .corpus import tokenizer_from_json
     from .run import generator_nll
 
-    tok = tokenizer_from_json(run.tokenizer_json)
     out: dict = {}
     for name, lines in (("nll_gen_test", test_lines), ("nll_gen_train", train_lines)):
         if not lines:
             continue
-        ids = [e.ids[: run.max_len] for e in tok.encode_batch_fast(lines)]
-        packed = run.vocab.pack([x for x in ids if x], run.max_len + 1)
-        out[name] = generator_nll(run.generator, packed, run.vocab.pad, temperature=temperature,
+        out[name] = generator_nll(run.generator, encode_lines(run, lines), run.vocab.pad, temperature=temperature,
                                   z_samples=z_samples)
     if run.generator.z_dim > 0:
         out["nll_note"] = (f"estimate: the generator draws latent z, so p(x) = E_z p(x|z) is estimated by "

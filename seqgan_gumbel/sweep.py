@@ -26,7 +26,7 @@ AXES = {  # kind: (x key, x label, y key, y label)
 
 def sweep_run(run_dir: str | Path, temperatures: list[float], num: int, seed: int, order: int) -> tuple[str, list[dict]]:
     """(data kind, one row of figures per temperature) for a trained run."""
-    from .evaluation import likelihoods, oracle_test_ids, read_text_lines, text_scores
+    from .evaluation import encode_lines, oracle_test_ids, read_text_lines, text_scores
     from .grammar_metrics import grammar_scores
     from .run import draw_ids, generator_nll, load_run
     from .vocab import N_SPECIALS
@@ -42,6 +42,7 @@ def sweep_run(run_dir: str | Path, temperatures: list[float], num: int, seed: in
         test = oracle_test_ids(run_dir, oracle)
     elif kind == "corpus":
         refs = read_text_lines(run_dir / "test.txt", "test file", False)
+        test = encode_lines(run, refs)
     rows = []
     for t in temperatures:
         ids = draw_ids(gen, num, temperature=t, seed=seed)
@@ -59,7 +60,7 @@ def sweep_run(run_dir: str | Path, temperatures: list[float], num: int, seed: in
             row.update(bleu=s["bleu"][str(order)], self_bleu=s["self_bleu"][str(order)], order=order)
             row.update({f"bleu{n}": s["bleu"][str(n)] for n in orders})
             row.update({f"self_bleu{n}": s["self_bleu"][str(n)] for n in orders})
-            row["nll_test"] = likelihoods(run, refs, None, temperature=t)["nll_gen_test"]
+            row["nll_test"] = generator_nll(gen, test, vocab.pad, temperature=t)
         rows.append(row)
     return kind, rows
 
