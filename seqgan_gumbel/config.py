@@ -2,25 +2,26 @@
 from __future__ import annotations
 
 import dataclasses
+import sys
 import tomllib
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import UserError
-from .schedules import SCHEDULES
 
 # The allowed values live here, with the validation, so reading a config needs no torch.
 FEEDBACK_MODES = ("soft", "hard", "straight-through")
+CRITIC_INPUTS = ("one-hot", "relaxed")
 LOSSES = ("standard", "rsgan", "wgan-gp", "hinge")
-DATA_KINDS = ("grammar", "corpus", "oracle")
 HIGHWAYS = ("gated", "shared")
 PRECISIONS = ("fp32", "bf16")
 
 
 @dataclass
 class DataConfig:
-    kind: str = "grammar"        # grammar, corpus (a text file) or oracle (SeqGAN's synthetic data)
+    kind: str = "grammar"        # grammar, corpus (a text file), oracle (SeqGAN's synthetic data),
+                                 # or a kind registered in seqgan_gumbel.kinds.KINDS
     grammar: str = "arith"       # built-in name (arith, kusner), a .cfg file, or "" for none
     path: str = ""               # grammar: file of token sequences; corpus: the training text
     test_path: str = ""          # corpus: held-out text; "" = a seeded split of path
@@ -46,13 +47,16 @@ class GeneratorConfig:
     emb_dim: int = 32
     hidden_dim: int = 64
     z_dim: int = 0               # latent noise for the initial LSTM state; 0 = none
-    feedback: str = "hard"       # what the next step reads: soft, hard, straight-through
-    straight_through: bool = True  # discriminator sees one-hots carrying soft gradients
+    feedback: str = "hard"       # what the generator's next step reads: soft (relaxed sample x
+                                 # embedding), hard (the sampled token's embedding), straight-through
 
 
 @dataclass
 class DiscriminatorConfig:
     kind: str = "cnn"            # cnn or lstm
+    input: str = "one-hot"       # what the critic reads of a fake sequence: one-hot (exact one-hots
+                                 # carrying the relaxed sample's gradient) or relaxed (the Gumbel-softmax
+                                 # vectors softmax((logits + g) / tau))
     emb_dim: int = 64
     hidden_dim: int = 64         # lstm only
     filter_widths: list[int] = field(default_factory=lambda: [2, 3, 4, 5])
@@ -66,7 +70,10 @@ class DiscriminatorConfig:
 
 
 @dataclass
-class TemperatureConfig:
+class RelaxationConfig:
+    """The Gumbel-softmax relaxation temperature tau of adversarial training (never the
+    sampling temperature: tau does not change which token is drawn)."""
+
     schedule: str = "exponential"  # constant linear exponential sigmoid log sqrt quadratic jang
     tau_start: float = 1.0
     tau_end: float = 0.1
@@ -121,7 +128,7 @@ class Config:
     data: DataConfig = field(default_factory=DataConfig)
     generator: GeneratorConfig = field(default_factory=GeneratorConfig)
     discriminator: DiscriminatorConfig = field(default_factory=DiscriminatorConfig)
-    temperature: TemperatureConfig = field(default_factory=TemperatureConfig)
+    relaxation: RelaxationConfig = field(default_factory=RelaxationConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     log: LogConfig = field(default_factory=LogConfig)
 
@@ -165,7 +172,27 @@ def _convert(key: str, value, hint):
     raise UserError(f"config key {key}: {value!r} is not a valid {name}")
 
 
-def _set(cfg: Config, key: str, value) -> None:
+# Keys renamed since 0.1.0, still read (with a notice) from config files, --set and old runs.
+RENAMED = {f"temperature.{k}": f"relaxation.{k}" for k in ("schedule", "tau_start", "tau_end", "rate")}
+RENAMED["generator.straight_through"] = "discriminator.input"
+
+
+def _renamed(key: str, value):
+    """(new key, value) for a renamed key; generator.straight_through's booleans become critic inputs."""
+    new = RENAMED[key]
+    if key == "generator.straight_through":
+        flag = _convert(key, value, bool)
+        value = "one-hot" if flag else "relaxed"
+    return new, value
+
+
+def _set(cfg: Config, key: str, value, notify=None) -> None:
+    if key in RENAMED:
+        new, value = _renamed(key, value)
+        if notify is not None:
+            shown = f" = {value!r}" if key == "generator.straight_through" else ""
+            notify(f"config key {key} is now {new}; read as {new}{shown} here (rename it in your config)")
+        key = new
     section_name, _, name = key.partition(".")
     sections = {f.name: f for f in dataclasses.fields(Config)}
     if section_name not in sections or not name:
@@ -179,17 +206,23 @@ def _set(cfg: Config, key: str, value) -> None:
     setattr(section, name, _convert(key, value, hints[name]))
 
 
-def from_dict(data: dict, origin: str = "config") -> Config:
+def from_dict(data: dict, origin: str = "config", notify=None) -> Config:
+    """A Config from {section: {key: value}}; notify(message) hears of renamed keys (None: silent,
+    as for the configs inside checkpoints, which the user cannot edit)."""
     cfg = Config()
     for section, values in data.items():
         if not isinstance(values, dict):
             raise UserError(f"{origin}: {section!r} must be a [section] table")
         for name, value in values.items():
-            _set(cfg, f"{section}.{name}", value)
+            _set(cfg, f"{section}.{name}", value, notify)
     return cfg
 
 
-def load_config(path: str | None, overrides: list[str]) -> Config:
+def stderr_notice(message: str) -> None:
+    print(f"seqgan-gumbel: notice: {message}", file=sys.stderr)
+
+
+def load_config(path: str | None, overrides: list[str], notify=stderr_notice) -> Config:
     """Defaults, then the TOML file (if any), then each key=value override; then validate."""
     data: dict = {}
     if path:
@@ -200,89 +233,21 @@ def load_config(path: str | None, overrides: list[str]) -> Config:
             data = tomllib.loads(p.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
             raise UserError(f"config file {p} is not valid TOML: {e}") from None
-    cfg = from_dict(data, str(path))
-    apply_overrides(cfg, overrides)
+    cfg = from_dict(data, str(path), notify)
+    apply_overrides(cfg, overrides, notify)
     return cfg
 
 
-def apply_overrides(cfg: Config, overrides: list[str]) -> None:
+def apply_overrides(cfg: Config, overrides: list[str], notify=stderr_notice) -> None:
     """Apply key=value overrides in order, then validate the whole config."""
+    from .validation import validate
+
     for item in overrides:
         key, eq, value = item.partition("=")
         if not eq:
             raise UserError(f"--set {item!r}: expected key=value, e.g. --set train.adv_steps=200")
-        _set(cfg, key.strip(), value.strip())
+        _set(cfg, key.strip(), value.strip(), notify)
     validate(cfg)
-
-
-def validate(cfg: Config) -> None:
-    def need(ok: bool, key: str, msg: str) -> None:
-        if not ok:
-            raise UserError(f"config key {key}: {msg}")
-
-    d, g, disc, t, tr = cfg.data, cfg.generator, cfg.discriminator, cfg.temperature, cfg.train
-    need(d.kind in DATA_KINDS, "data.kind", f"choose one of {', '.join(DATA_KINDS)}")
-    if d.kind == "grammar":
-        need(bool(d.grammar or d.path), "data.grammar", "set a grammar or a data.path")
-    if d.kind == "corpus":
-        need(bool(d.path), "data.path", "a corpus needs the path of its training text")
-    need(d.num_train >= 1, "data.num_train", "must be at least 1")
-    need(d.num_test >= 1, "data.num_test", "must be at least 1")
-    need(0 < d.test_fraction < 1, "data.test_fraction", "must be between 0 and 1")
-    need(d.overlong in ("drop", "truncate"), "data.overlong", "choose drop or truncate")
-    need(d.tokenizer in ("word", "bpe"), "data.tokenizer", "choose word or bpe")
-    need(d.bpe_vocab_size >= 1, "data.bpe_vocab_size", "must be positive")
-    need(d.min_freq >= 1, "data.min_freq", "must be at least 1")
-    need(d.max_lines >= 0, "data.max_lines", "must be 0 (all) or positive")
-    need(d.max_len >= 0, "data.max_len", "must be 0 (automatic) or positive")
-    for key, v in (("generator.emb_dim", g.emb_dim), ("generator.hidden_dim", g.hidden_dim),
-                   ("discriminator.emb_dim", disc.emb_dim), ("discriminator.hidden_dim", disc.hidden_dim),
-                   ("discriminator.num_filters", disc.num_filters),
-                   ("train.batch_size", tr.batch_size), ("train.d_steps", tr.d_steps),
-                   ("train.g_steps", tr.g_steps), ("train.log_every", tr.log_every),
-                   ("train.eval_samples", tr.eval_samples), ("train.eval_test", tr.eval_test),
-                   ("train.num_samples", tr.num_samples)):
-        need(v >= 1, key, f"must be at least 1, got {v}")
-    need(g.z_dim >= 0, "generator.z_dim", "must be 0 or positive")
-    need(g.feedback in FEEDBACK_MODES, "generator.feedback", f"choose one of {', '.join(FEEDBACK_MODES)}")
-    need(disc.kind in ("cnn", "lstm"), "discriminator.kind", "choose cnn or lstm")
-    need(bool(disc.filter_widths) and all(w >= 1 for w in disc.filter_widths),
-         "discriminator.filter_widths", "needs positive widths, e.g. 2,3,4,5")
-    need(disc.highway in HIGHWAYS, "discriminator.highway", f"choose one of {', '.join(HIGHWAYS)}")
-    need(disc.head_hidden >= 0, "discriminator.head_hidden", "must be 0 (none) or positive")
-    need(0 <= disc.dropout < 1, "discriminator.dropout", "must be in [0, 1)")
-    need(t.schedule in SCHEDULES, "temperature.schedule", f"choose one of {', '.join(SCHEDULES)}")
-    need(t.tau_start > 0, "temperature.tau_start", "must be positive")
-    need(t.tau_end > 0, "temperature.tau_end", "must be positive")
-    need(t.rate >= 0, "temperature.rate", "must be 0 (automatic) or positive")
-    if t.schedule == "jang":
-        need(t.tau_end <= t.tau_start, "temperature.tau_end", "jang anneals down: needs tau_end <= tau_start")
-        if t.rate > 0:
-            from .schedules import jang_rate
-            needed = jang_rate(t.tau_start, t.tau_end, tr.adv_steps)
-            need(t.rate >= needed, "temperature.rate",
-                 f"{t.rate} never reaches tau_end in {tr.adv_steps} steps; use at least {needed:.6g} or 0")
-    need(tr.device == "auto" or tr.device == "cpu" or tr.device.startswith("cuda"),
-         "train.device", "choose auto, cpu, cuda or cuda:N")
-    need(tr.threads >= 0, "train.threads", "must be 0 (default) or positive")
-    need(tr.precision in PRECISIONS, "train.precision", f"choose one of {', '.join(PRECISIONS)}")
-    need(tr.mle_steps >= 0, "train.mle_steps", "must be 0 or positive")
-    need(tr.adv_steps >= 0, "train.adv_steps", "must be 0 or positive")
-    need(tr.mle_steps + tr.adv_steps > 0 or tr.mle_epochs > 0, "train.adv_steps",
-         "mle_steps and adv_steps are both 0")
-    need(tr.loss in LOSSES, "train.loss", f"choose one of {', '.join(LOSSES)}")
-    for key, v in (("train.mle_lr", tr.mle_lr), ("train.g_lr", tr.g_lr), ("train.d_lr", tr.d_lr)):
-        need(v > 0, key, "must be positive")
-    need(0 <= tr.beta1 < 1, "train.beta1", "must be in [0, 1)")
-    need(0 <= tr.beta2 < 1, "train.beta2", "must be in [0, 1)")
-    need(tr.gp_weight >= 0, "train.gp_weight", "must be 0 or positive")
-    need(tr.grad_clip >= 0, "train.grad_clip", "must be 0 (none) or positive")
-    need(tr.mle_weight >= 0, "train.mle_weight", "must be 0 or positive")
-    need(tr.mle_epochs >= 0, "train.mle_epochs", "must be 0 or positive")
-    need(tr.mle_patience >= 0, "train.mle_patience", "must be 0 or positive")
-    need(tr.checkpoint_every >= 0, "train.checkpoint_every", "must be 0 or positive")
-    need(disc.num_rep >= 1 and disc.emb_dim % disc.num_rep == 0, "discriminator.num_rep",
-         f"must be at least 1 and divide discriminator.emb_dim ({disc.emb_dim})")
 
 
 def dry_run(cfg: Config) -> Config:
@@ -299,6 +264,8 @@ def dry_run(cfg: Config) -> Config:
     small.train.eval_samples = min(small.train.eval_samples, 32)
     small.train.eval_test = min(small.train.eval_test, 32)
     small.train.num_samples = min(small.train.num_samples, 32)
+    from .validation import validate
+
     validate(small)
     return small
 

@@ -4,7 +4,6 @@ Text metrics (BLEU, Self-BLEU) import neither torch nor the models; likelihoods 
 """
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 from .errors import UserError
@@ -93,33 +92,3 @@ def likelihoods(run, test_lines: list[str] | None, train_lines: list[str] | None
                            f"-log mean over {z_samples} prior draws of z (an upper bound in expectation)")
     out["nll_protocol"] = "lines longer than the run's max_len are truncated to it"
     return out
-
-
-def grammar_table(result: dict, n_ref: int) -> str:
-    cols = [("samples", result["samples"])]
-    if "grammar_reference" in result:
-        cols.append((f"grammar ({n_ref} drawn)", result["grammar_reference"]))
-    rows = ["n", "valid", "unique", "unique_valid", "novel", "mean_length", "nll_valid", "nll_valid_per_token"]
-    lines = [f"{'':22}" + "".join(f"{name:>22}" for name, _ in cols)]
-    for r in rows:
-        cells = []
-        for _, figs in cols:
-            v = figs.get(r)
-            cells.append(f"{'-' if v is None else (f'{v:.4f}' if isinstance(v, float) else v):>22}")
-        lines.append(f"{r:22}" + "".join(cells))
-    return "\n".join(lines)
-
-
-def text_table(result: dict) -> str:
-    lines = [f"{result['n_hypotheses']} samples" + (f" against {result['n_references']} references"
-                                                    if "n_references" in result else "")
-             + f"; {result['aggregate']}, smoothing {result['smoothing']}"]
-    orders = result["orders"]
-    lines.append(f"{'':12}" + "".join(f"{'n=' + str(n):>9}" for n in orders))
-    for key, label in (("bleu", "BLEU"), ("self_bleu", "Self-BLEU")):
-        if key in result:
-            lines.append(f"{label:12}" + "".join(f"{result[key][str(n)]:9.4f}" for n in orders))
-    for key in ("nll_gen_test", "nll_gen_train"):
-        if key in result and not math.isnan(result[key]):
-            lines.append(f"{key:12} {result[key]:.4f} nats/token")
-    return "\n".join(lines)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from .config import FEEDBACK_MODES
+from .config import CRITIC_INPUTS, FEEDBACK_MODES
 from .gumbel import categorical, gumbel_from_uniform
 
 
@@ -30,8 +30,9 @@ def _draw(sampler, rows: int, rest: tuple[int, ...], device, shard: Shard | None
 class Generated:
     """One batch from the generator. Positions after the first end token are padding."""
 
-    onehot: torch.Tensor | None  # [B, T, V] relaxed (or straight-through) one-hots, zero after
-                                 # the end; None when only hard tokens were asked for
+    vectors: torch.Tensor | None  # [B, T, V] what the critic reads: relaxed samples, or
+                                  # straight-through one-hots; zero after the end; None when
+                                  # only hard tokens were asked for
     tokens: torch.Tensor   # [B, T] hard tokens, pad after the end token
     mask: torch.Tensor     # [B, T] 1.0 up to and including the first end token
 
@@ -99,20 +100,23 @@ class Generator(nn.Module):
         return torch.zeros(tokens.shape[0], dtype=nll.dtype, device=nll.device).index_add(0, where[0], nll)
 
     def generate(self, batch: int, tau: float = 1.0, feedback: str = "hard", *,
-                 straight_through: bool = True, temperature: float = 1.0,
+                 critic_input: str = "one-hot", temperature: float = 1.0,
                  need_relaxed: bool = True, z: torch.Tensor | None = None,
                  shard: Shard | None = None) -> Generated:
         """Free-running generation of `batch` sequences of seq_len steps.
 
-        tau relaxes the sample handed to the discriminator; temperature divides the logits
-        before sampling (1 = the model's own distribution). With straight_through the
-        discriminator sees exact one-hots that carry the soft sample's gradient. With
+        tau, the relaxation temperature, relaxes the vectors handed to the discriminator;
+        temperature, the sampling temperature, divides the logits before sampling (1 = the
+        model's own distribution). critic_input "one-hot": the discriminator sees exact
+        one-hots that carry the relaxed sample's gradient (straight-through); "relaxed": it
+        sees softmax((logits + g) / tau). With
         need_relaxed=False only hard tokens are produced (no softmax), for sampling and for
         discriminator steps under no_grad. shard: this process's rows of a data-parallel global
         batch (see _draw); None for a batch of its own.
         """
-        if feedback not in FEEDBACK_MODES:
-            raise ValueError(f"unknown feedback {feedback!r}")
+        if feedback not in FEEDBACK_MODES or critic_input not in CRITIC_INPUTS:
+            raise ValueError(f"unknown feedback {feedback!r} or critic input {critic_input!r}")
+        straight_through = critic_input == "one-hot"
         device = self.embedding.weight.device
         state = self._state(batch, z, shard)
         if not need_relaxed and feedback == "hard":
@@ -125,19 +129,11 @@ class Generator(nn.Module):
         # buffer would make autograd copy its gradient at every step).
         buffer = None if torch.is_grad_enabled() else torch.empty(
             batch, self.seq_len, self.vocab_size, device=device, dtype=emb_w.dtype)
+        need_st = straight_through or feedback == "straight-through"
         for step in range(self.seq_len):
             hidden, state = self.lstm(inp, state)
-            logits = self._project(hidden[:, 0]).float()               # [B, V]; fp32 under autocast
-            if temperature != 1.0:
-                logits = logits / temperature
-            noise = gumbel_from_uniform(_draw(torch.rand, batch, (self.vocab_size,), device, shard))
-            perturbed = logits + noise
-            token = perturbed.argmax(dim=-1)                           # [B]
+            token, soft, st = self._relaxed_step(hidden[:, 0], tau, temperature, shard, need_st)
             tokens.append(token)
-            soft = torch.softmax(perturbed / tau, dim=-1)
-            if straight_through or feedback == "straight-through":
-                hard = torch.zeros_like(soft).scatter_(-1, token.unsqueeze(-1), 1.0)
-                st = hard + (soft - soft.detach())                     # exactly one-hot forward
             if buffer is None:
                 relaxed.append(st if straight_through else soft)
             else:
@@ -152,10 +148,27 @@ class Generator(nn.Module):
         mask = end_mask(tokens, self.eos)
         tokens = tokens.masked_fill(mask == 0, self.pad)
         if buffer is not None:
-            onehot = buffer.mul_(mask.unsqueeze(-1))
+            vectors = buffer.mul_(mask.unsqueeze(-1))
         else:
-            onehot = torch.stack(relaxed, dim=1) * mask.unsqueeze(-1)
-        return Generated(onehot, tokens, mask)
+            vectors = torch.stack(relaxed, dim=1) * mask.unsqueeze(-1)
+        return Generated(vectors, tokens, mask)
+
+    def _relaxed_step(self, hidden: torch.Tensor, tau: float, temperature: float, shard: Shard | None,
+                      need_st: bool):
+        """One step's drawn token [B], relaxed sample softmax((logits + g) / tau) [B, V] and, when
+        need_st, its straight-through one-hot (exactly one-hot forward, relaxed gradient)."""
+        logits = self._project(hidden).float()                         # [B, V]; fp32 under autocast
+        if temperature != 1.0:
+            logits = logits / temperature
+        noise = gumbel_from_uniform(_draw(torch.rand, hidden.shape[0], (self.vocab_size,), hidden.device, shard))
+        perturbed = logits + noise
+        token = perturbed.argmax(dim=-1)                               # [B]
+        soft = torch.softmax(perturbed / tau, dim=-1)
+        st = None
+        if need_st:
+            hard = torch.zeros_like(soft).scatter_(-1, token.unsqueeze(-1), 1.0)
+            st = hard + (soft - soft.detach())
+        return token, soft, st
 
     def _sample_tokens(self, batch: int, state, temperature: float, shard: Shard | None) -> Generated:
         """Hard tokens only (sampling, no gradient): one draw per step from softmax(logits / T).

@@ -20,7 +20,7 @@ class GraphedSampler:
 
     The returned tensors are the graph's own buffers: valid until the next call."""
 
-    def __init__(self, gen: Generator, batch: int, feedback: str, straight_through: bool,
+    def __init__(self, gen: Generator, batch: int, feedback: str, critic_input: str,
                  need_relaxed: bool, shard: Shard | None, bf16: bool):
         device = gen.embedding.weight.device
         if device.type != "cuda":
@@ -32,7 +32,7 @@ class GraphedSampler:
 
         def sample() -> Generated:
             with torch.no_grad(), cast:
-                return gen.generate(batch, self.tau, feedback, straight_through=straight_through,
+                return gen.generate(batch, self.tau, feedback, critic_input=critic_input,
                                     need_relaxed=need_relaxed, shard=shard)
 
         side = torch.cuda.Stream()

@@ -49,8 +49,53 @@ def sweep_plot(rows: list[dict], x: str, xlabel: str, y: str, ylabel: str, path:
     plt.close(fig)
 
 
+RATIO_KEYS = ("valid", "unique", "bleu2", "bleu4", "self_bleu4")     # in [0, 1]: the left axis
+NLL_KEYS = ("nll_oracle", "nll_test")                                 # nats: their own right axis
+
+
+def _curve(ax, rows: list[dict], key: str, label: str | None = None, **style) -> bool:
+    pts = [(r["global_step"], r[key]) for r in rows if r.get(key) is not None]
+    if pts:
+        ax.plot(*zip(*pts), marker=".", label=label or key, **style)
+    return bool(pts)
+
+
+def _two_scales(ax, rows: list[dict], left: tuple, right: tuple, left_label: str, right_label: str) -> None:
+    """Curves of two scales on one panel: `left` keys on the left axis, `right` keys (dashed) on
+    a right axis of their own, one legend for both."""
+    drawn = [k for k in left if _curve(ax, rows, k, color=f"C{left.index(k)}")]
+    if drawn:
+        ax.set_ylabel(left_label)
+    other = [k for k in right if any(r.get(k) is not None for r in rows)]
+    if other:
+        twin = ax.twinx() if drawn else ax
+        for k in other:
+            _curve(twin, rows, k, ls="--", color=f"C{len(left) + right.index(k)}")
+        twin.set_ylabel(right_label)
+    handles, labels = [], []
+    for a in {id(x): x for x in [ax, *ax.get_shared_x_axes().get_siblings(ax)]}.values():
+        h, l = a.get_legend_handles_labels()
+        handles, labels = handles + h, labels + l
+    if handles:
+        ax.legend(handles, labels, fontsize=8)
+
+
+def _title(run_dir: Path) -> str:
+    """The run's path and what it trained on, read from its config.toml."""
+    import tomllib
+
+    try:
+        cfg = tomllib.loads((run_dir / "config.toml").read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return f"run {run_dir}"
+    data, tr = cfg.get("data", {}), cfg.get("train", {})
+    what = {"oracle": "SeqGAN oracle", "corpus": Path(data.get("path", "")).name}.get(
+        data.get("kind", "grammar"), f"grammar {Path(str(data.get('grammar', ''))).stem}")
+    return f"run {run_dir}: {what}, {tr.get('adv_steps', '?')} adversarial steps ({tr.get('loss', '?')})"
+
+
 def run_report(run_dir: str | Path, num_samples: int = 8) -> Path:
-    """run_dir/report.png: losses, temperature, the data's metrics over steps, a few samples."""
+    """run_dir/report.png: losses, the relaxation temperature, the data's metrics over steps, a few samples."""
     import json
 
     from .errors import UserError
@@ -64,31 +109,13 @@ def run_report(run_dir: str | Path, num_samples: int = 8) -> Path:
     samples = samples_file.read_text(encoding="utf-8").splitlines()[:num_samples] if samples_file.is_file() else []
     plt = _pyplot()
     fig, axes = plt.subplots(2, 2, figsize=(11, 7.5))
-    x = lambda key: [(r["global_step"], r[key]) for r in rows if key in r and r[key] is not None]
-
-    def curve(ax, key, label=None):
-        pts = x(key)
-        if pts:
-            ax.plot(*zip(*pts), marker=".", label=label or key)
-            return True
-        return False
-
-    ax = axes[0, 0]
-    drawn = [curve(ax, k) for k in ("mle_loss", "d_loss", "g_loss")]
-    ax.set_title("losses")
-    if any(drawn):
-        ax.legend(fontsize=8)
-    ax = axes[0, 1]
-    curve(ax, "tau", "tau (Gumbel-softmax temperature)")
-    ax.set_title("temperature (adversarial steps)")
-    ax = axes[1, 0]
-    keys = [k for k in ("valid", "unique", "nll_oracle", "nll_test", "bleu2", "bleu4", "self_bleu4")
-            if any(k in r for r in rows)]
-    for k in keys:
-        curve(ax, k)
-    ax.set_title("the data's metrics on fresh samples")
-    if keys:
-        ax.legend(fontsize=8)
+    _two_scales(axes[0, 0], rows, ("mle_loss",), ("d_loss", "g_loss"), "MLE loss (nats per token)",
+                "adversarial losses")
+    axes[0, 0].set_title("losses")
+    _curve(axes[0, 1], rows, "tau", "tau")
+    axes[0, 1].set_title("Gumbel-softmax relaxation temperature tau")
+    _two_scales(axes[1, 0], rows, RATIO_KEYS, NLL_KEYS, "fraction / BLEU", "NLL (nats per token)")
+    axes[1, 0].set_title("the data's metrics on fresh samples")
     mle_end = max((r["global_step"] for r in rows if r["phase"] == "mle"), default=None)
     for a in axes.flat[:3]:
         a.set_xlabel("step")
@@ -100,7 +127,7 @@ def run_report(run_dir: str | Path, num_samples: int = 8) -> Path:
     ax.set_title("samples")
     text = "\n".join((s if len(s) < 70 else s[:67] + "...") or "(empty)" for s in samples)
     ax.text(0, 1, text, va="top", family="monospace", fontsize=9)
-    fig.suptitle(f"run {run_dir.name}", fontsize=11)
+    fig.suptitle(_title(run_dir), fontsize=11)
     fig.tight_layout()
     out = run_dir / "report.png"
     fig.savefig(out, dpi=90)

@@ -8,7 +8,7 @@ from pathlib import Path
 import torch
 
 from .checkpoint import load_checkpoint
-from .config import Config, from_dict, validate
+from .config import Config, from_dict
 from .discriminator import CNNDiscriminator, LSTMDiscriminator
 from .errors import UserError
 from .generator import Generator
@@ -46,6 +46,15 @@ def resolve_device(name: str, local_rank: int | None = None) -> torch.device:
     return torch.device(name)
 
 
+def check_device_features(tr, device: torch.device) -> None:
+    """What train.cuda_graphs and train.precision need of the device (tr: TrainConfig)."""
+    if tr.cuda_graphs and device.type != "cuda":
+        raise UserError("train.cuda_graphs needs a CUDA GPU (train.device cuda); drop it on the CPU")
+    if tr.precision == "bf16" and device.type == "cpu" and not torch.ops.mkldnn._is_mkldnn_bf16_supported():
+        raise UserError("train.precision bf16 on the CPU needs a processor with bf16 instructions "
+                        "(AVX-512 BF16 or AMX), which this one lacks; use train.precision=fp32")
+
+
 def grammar_of(cfg: Config, max_len: int | None = None) -> Grammar | None:
     if cfg.data.kind != "grammar" or not cfg.data.grammar:
         return None
@@ -62,12 +71,25 @@ class LoadedRun:
     path: Path
     tokenizer_json: str | None = None
 
+    @property
+    def directory(self) -> Path:
+        """The run directory (path may name a checkpoint file inside it)."""
+        return self.path if self.path.is_dir() else self.path.parent
+
+    def kind(self):
+        """The run's data kind, read back from its directory: what scores its samples."""
+        from .kinds import KINDS
+
+        return KINDS.get(self.config.data.kind).from_run(self)
+
 
 def load_run(run_dir: str | Path, device: str = "cpu") -> LoadedRun:
     """The trained generator of a run directory (or checkpoint file), ready for sampling."""
     state = load_checkpoint(run_dir)
     try:
         cfg = from_dict(state["config"], "checkpoint config")
+        from .validation import validate
+
         validate(cfg)
         vocab = Vocab(tuple(state["vocab"]), state.get("decoder", "space"))
         max_len, fixed = int(state["max_len"]), bool(state.get("fixed_length", False))
@@ -128,3 +150,16 @@ def generator_nll(gen: Generator, ids: torch.Tensor, pad: int, batch_size: int =
         count += int((x != pad).sum())
     gen.train(was_training)
     return total / count
+
+
+def load_pretrained(gen: Generator, path: str, vocab: Vocab) -> None:
+    """Load a pre-trained generator (a run's pretrained.pt or checkpoint) into gen."""
+    state = load_checkpoint(path)
+    if tuple(state.get("vocab", ())) != vocab.tokens:
+        raise UserError(f"pre-trained generator {path} was trained on another vocabulary; "
+                        f"use one pre-trained on this data")
+    try:
+        gen.load_state_dict(state["generator"])
+    except (KeyError, RuntimeError) as e:
+        raise UserError(f"pre-trained generator {path} does not fit this generator's sizes "
+                        f"({str(e).splitlines()[0][:100]})") from None

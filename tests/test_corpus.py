@@ -6,7 +6,7 @@ import pytest
 
 from seqgan_gumbel.config import load_config
 from seqgan_gumbel.corpus import read_lines, split_held_out, tokenizer_tokens, train_tokenizer
-from seqgan_gumbel.data import corpus_data
+from seqgan_gumbel.kinds.corpus import corpus_data
 from seqgan_gumbel.errors import UserError
 from seqgan_gumbel.vocab import SPECIALS
 
@@ -115,7 +115,7 @@ def test_short_coco_run_writes_decoded_text(tmp_path):
     from conftest import ROOT, run_cli
 
     out = tmp_path / "coco"
-    r = run_cli("train", "--config", "configs/coco.toml", "--quiet", "--out", out,
+    r = run_cli("train", "--config", "configs/coco_gan.toml", "--quiet", "--out", out,
                 "--set", "data.max_lines=1000", "--set", "train.mle_steps=30", "--set", "train.adv_steps=3",
                 "--set", "train.log_every=10", "--set", "train.num_samples=50", "--set", "train.eval_test=200",
                 "--set", "discriminator.num_filters=32", cwd=ROOT)

@@ -3,7 +3,8 @@ import random
 import pytest
 
 from seqgan_gumbel.config import Config, from_dict, load_config, to_toml
-from seqgan_gumbel.data import grammar_data, read_sequences
+from seqgan_gumbel.corpus import read_sequences
+from seqgan_gumbel.kinds.grammar import grammar_data
 from seqgan_gumbel.errors import UserError
 from seqgan_gumbel.grammar import load_grammar
 from seqgan_gumbel.vocab import SPECIALS
@@ -58,9 +59,9 @@ def test_samples_keep_empty_lines(tmp_path):
 
 def test_config_overrides_types_and_round_trip(tmp_path):
     cfg = load_config(None, ["train.adv_steps=7", "discriminator.filter_widths=2,3",
-                             "generator.straight_through=false", "train.g_lr=3e-4", "data.grammar=kusner"])
+                             "discriminator.input=relaxed", "train.g_lr=3e-4", "data.grammar=kusner"])
     assert cfg.train.adv_steps == 7 and cfg.discriminator.filter_widths == [2, 3]
-    assert cfg.generator.straight_through is False and cfg.train.g_lr == 3e-4
+    assert cfg.discriminator.input == "relaxed" and cfg.train.g_lr == 3e-4
     p = tmp_path / "c.toml"
     p.write_text(to_toml(cfg))
     assert load_config(str(p), []) == cfg
@@ -74,7 +75,7 @@ def test_config_overrides_types_and_round_trip(tmp_path):
     ("generator.straight_through=maybe", "not a valid bool"),
     ("train.loss=wgan", "train.loss: choose one of"),
     ("train.batch_size=0", "train.batch_size: must be at least 1"),
-    ("temperature.tau_end=0", "temperature.tau_end: must be positive"),
+    ("relaxation.tau_end=0", "relaxation.tau_end: must be positive"),
     ("train.adv_steps", "expected key=value"),
 ])
 def test_bad_overrides(item, match):

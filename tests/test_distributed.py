@@ -11,7 +11,7 @@ import torch
 from seqgan_gumbel.checkpoint import load_checkpoint
 from seqgan_gumbel.config import load_config
 from seqgan_gumbel.generator import Generator
-from seqgan_gumbel.trainer import train
+from seqgan_gumbel.training import train
 
 # Dropout and minibatch statistics draw per process and see only a process's rows, so the
 # comparison with one process turns them off; everything else is the default recipe.
@@ -32,14 +32,19 @@ def torchrun(*args: str) -> subprocess.CompletedProcess:
 
 
 def assert_same_weights(a: dict, b: dict) -> None:
+    # Two processes sum each gradient in another order than one, and Adam divides by the
+    # gradient's running scale, so where a gradient is near zero a rounding difference becomes
+    # a visible one: up to 3.4e-6 after these 10 steps on an AMD EPYC (under 1e-6 on the machine
+    # this test was written on). A missing or wrong gradient average moves a weight by the
+    # order of the learning rate, 5e-3 a step: 250 times this tolerance.
     for part in ("generator", "discriminator"):
         for k, v in a[part].items():
-            assert torch.allclose(v, b[part][k], rtol=1e-4, atol=1e-6), (part, k, (v - b[part][k]).abs().max())
+            assert torch.allclose(v, b[part][k], rtol=1e-4, atol=2e-5), (part, k, (v - b[part][k]).abs().max())
 
 
 @pytest.mark.parametrize("relaxed", [False, True])
 def test_two_processes_match_one_with_the_same_global_batch_and_resume(tmp_path, relaxed):
-    settings = SETTINGS + ([f"generator.straight_through={not relaxed}"])
+    settings = SETTINGS + ([f"discriminator.input={'relaxed' if relaxed else 'one-hot'}"])
     one = tmp_path / "one"
     train(load_config(None, settings), one, progress=False)
     two = tmp_path / "two"
@@ -71,7 +76,7 @@ def test_shards_draw_what_one_process_draws_for_the_global_batch(need_relaxed):
         parts.append(gen.generate(6, tau=0.5, need_relaxed=need_relaxed, shard=(first, first + 6, 12)))
     assert torch.equal(torch.cat([p.tokens for p in parts]), whole.tokens)
     if need_relaxed:
-        assert torch.allclose(torch.cat([p.onehot for p in parts]), whole.onehot, atol=1e-6)
+        assert torch.allclose(torch.cat([p.vectors for p in parts]), whole.vectors, atol=1e-6)
     assert len(set(map(tuple, whole.tokens.tolist()))) > 1     # the rows are not all alike
 
 

@@ -6,7 +6,8 @@ import torch
 
 from seqgan_gumbel.config import load_config
 from seqgan_gumbel.generator import Generator
-from seqgan_gumbel.trainer import Trainer, train
+from seqgan_gumbel.trainer import Trainer
+from seqgan_gumbel.training import train
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 
@@ -17,7 +18,7 @@ TINY = ["data.num_train=300", "data.num_test=200", "train.batch_size=16", "train
 
 @pytest.mark.parametrize("extra", [[], ["train.precision=bf16"], ["train.cuda_graphs=true"],
                                    ["train.cuda_graphs=true", "train.precision=bf16",
-                                    "generator.straight_through=false"]])
+                                    "discriminator.input=relaxed"]])
 def test_training_on_the_gpu(tmp_path, extra):
     out = tmp_path / "g"
     summary = train(load_config(None, TINY + extra), out, progress=False)
@@ -33,15 +34,15 @@ def test_cuda_graph_sampler_replays_fresh_noise_and_current_weights(relaxed):
 
     torch.manual_seed(0)
     gen = Generator(9, 6, 10, 8, bos=1, eos=2, pad=0, banned=(0, 1, 3)).cuda()
-    sampler = GraphedSampler(gen, 64, "hard", not relaxed, relaxed, None, bf16=False)
+    sampler = GraphedSampler(gen, 64, "hard", "relaxed" if relaxed else "one-hot", relaxed, None, bf16=False)
     a = sampler(0.5)
-    first = (a.onehot.clone() if relaxed else a.tokens.clone())
+    first = (a.vectors.clone() if relaxed else a.tokens.clone())
     b = sampler(0.5)
-    second = b.onehot if relaxed else b.tokens
+    second = b.vectors if relaxed else b.tokens
     assert not torch.equal(first, second)                      # fresh noise at every replay
     if relaxed:
         real = b.mask.bool()
-        assert torch.allclose(b.onehot[real].sum(-1), torch.ones(int(real.sum()), device="cuda"), atol=1e-5)
+        assert torch.allclose(b.vectors[real].sum(-1), torch.ones(int(real.sum()), device="cuda"), atol=1e-5)
     with torch.no_grad():
         gen.out.bias[5] += 50.0                                # the weights are read in place
     c = sampler(0.5)
@@ -53,7 +54,7 @@ def test_cuda_graphs_are_captured_in_training(tmp_path):
 
     trainer = Trainer(load_config(None, TINY + ["train.cuda_graphs=true"]), tmp_path / "t", progress=False)
     trainer.adversarial_step(0.5)
-    assert isinstance(trainer._graphed, GraphedSampler)
+    assert isinstance(trainer.fakes.graphed, GraphedSampler)
 
 
 def test_lean_convolutions_match_the_plain_ones_on_the_gpu():

@@ -21,21 +21,21 @@ def test_end_mask_and_padding_after_the_end_token():
 
 
 @pytest.mark.parametrize("feedback", FEEDBACK_MODES)
-@pytest.mark.parametrize("straight_through", [True, False])
-def test_generate_shapes_masks_and_gradients(feedback, straight_through):
+@pytest.mark.parametrize("critic_input", ["one-hot", "relaxed"])
+def test_generate_shapes_masks_and_gradients(feedback, critic_input):
     gen = make_gen()
-    out = gen.generate(32, tau=0.5, feedback=feedback, straight_through=straight_through)
-    assert out.onehot.shape == (32, T, V) and out.tokens.shape == (32, T)
+    out = gen.generate(32, tau=0.5, feedback=feedback, critic_input=critic_input)
+    assert out.vectors.shape == (32, T, V) and out.tokens.shape == (32, T)
     # Banned tokens never appear; everything after the first end token is padding and zero.
     assert not torch.isin(out.tokens, torch.tensor([1, 3])).any()
     after = out.mask == 0
-    assert (out.tokens[after] == 0).all() and (out.onehot[after] == 0).all()
-    assert torch.allclose(out.onehot[~after].sum(-1), torch.ones(int((~after).sum())), atol=1e-5)
-    if straight_through:
-        assert torch.equal(out.onehot, one_hot(out.tokens, V, 0))
+    assert (out.tokens[after] == 0).all() and (out.vectors[after] == 0).all()
+    assert torch.allclose(out.vectors[~after].sum(-1), torch.ones(int((~after).sum())), atol=1e-5)
+    if critic_input == "one-hot":
+        assert torch.equal(out.vectors, one_hot(out.tokens, V, 0))
     # The discriminator's gradient reaches every generator weight that shapes the sample.
     w = torch.randn(T, V)
-    (out.onehot * w).sum().backward()
+    (out.vectors * w).sum().backward()
     assert gen.out.weight.grad.abs().sum() > 0
     assert gen.lstm.weight_hh_l0.grad.abs().sum() > 0
     if feedback != "hard":
@@ -240,7 +240,7 @@ def test_token_ids_are_scored_as_their_one_hots(disc):
 
 def test_sampling_without_relaxation_returns_tokens_only():
     out = make_gen().generate(8, need_relaxed=False)
-    assert out.onehot is None and out.tokens.shape == (8, T)
+    assert out.vectors is None and out.tokens.shape == (8, T)
 
 
 def test_dropout_keeps_each_unit_with_probability_one_minus_p_and_rescales():

@@ -100,7 +100,7 @@ def test_evaluate_oracle_command(tmp_path, capsys):
 def test_short_oracle_training_run_lowers_nll_oracle(tmp_path):
     params = ["--oracle-params", ORACLE] if ORACLE.is_file() else ["--set", "data.kind=oracle"]
     out = tmp_path / "o"
-    r = run_cli("train", "--config", "configs/oracle.toml", *params, "--quiet", "--out", out,
+    r = run_cli("train", "--config", "configs/oracle_gan.toml", *params, "--quiet", "--out", out,
                 "--set", "data.num_train=2000", "--set", "data.num_test=500", "--set", "train.mle_steps=300",
                 "--set", "train.adv_steps=5", "--set", "train.log_every=50", "--set", "train.eval_samples=500",
                 "--set", "train.num_samples=500", cwd=ROOT)

@@ -131,7 +131,8 @@ def test_damaged_checkpoint_is_refused_and_the_previous_one_survives(reference, 
 def test_non_finite_loss_stops_and_names_the_last_good_checkpoint(tmp_path, monkeypatch):
     from seqgan_gumbel.config import load_config
     from seqgan_gumbel.generator import Generator
-    from seqgan_gumbel.trainer import NonFiniteLoss, train
+    from seqgan_gumbel.stopping import NonFiniteLoss
+    from seqgan_gumbel.training import train
 
     real = Generator.token_nll
     calls = {"n": 0}

@@ -1,0 +1,116 @@
+"""seqgan_gumbel from Python: train a run, load one, sample from it and score the samples.
+
+Every function here is what a command does, without the command line:
+
+    import seqgan_gumbel as sg
+    run = sg.train(out="runs/demo", overrides={"train.mle_steps": 300, "train.adv_steps": 20})
+    texts = run.sample(500, temperature=0.8, seed=1)
+    run.evaluate(texts)            # the figures of `seqgan-gumbel evaluate --run runs/demo --json`
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import Config, apply_overrides, from_dict, load_config
+from .errors import UserError
+
+
+def _config(config, overrides) -> Config:
+    """A validated Config from None (the defaults), a TOML path, a dict or a Config, plus overrides
+    ({"section.key": value} or ["section.key=value", ...])."""
+    items = [f"{k}={v}" for k, v in overrides.items()] if isinstance(overrides, dict) else list(overrides or [])
+    if config is None or isinstance(config, (str, Path)):
+        return load_config(str(config) if config is not None else None, items)
+    cfg = from_dict(config.to_dict() if isinstance(config, Config) else config)
+    apply_overrides(cfg, items)
+    return cfg
+
+
+def train(config: Config | dict | str | Path | None = None, out: str | Path = "runs/api", *,
+          overrides: dict | list[str] | None = None, overwrite: bool = False, progress: bool = False) -> Run:
+    """Train a run into `out` (config: None for the defaults, a TOML file, a dict or a Config) and load it."""
+    from .training import train as train_run
+
+    train_run(_config(config, overrides), out, overwrite=overwrite, progress=progress)
+    return load(out)
+
+
+def resume(run_dir: str | Path, overrides: dict | list[str] | None = None, *, progress: bool = False) -> Run:
+    """Continue a stopped run from its newest checkpoint and load the result."""
+    from .training import resume as resume_run
+
+    items = [f"{k}={v}" for k, v in overrides.items()] if isinstance(overrides, dict) else overrides
+    resume_run(run_dir, items, progress=progress)
+    return load(run_dir)
+
+
+def load(run_dir: str | Path, device: str = "cpu") -> Run:
+    """A finished (or checkpointed) run: its config, vocabulary and trained generator."""
+    from .run import load_run
+
+    return Run(load_run(run_dir, device))
+
+
+@dataclass
+class Run:
+    """A trained run, loaded: sample from it and score samples as `evaluate` does."""
+
+    loaded: object   # run.LoadedRun
+
+    @property
+    def path(self) -> Path:
+        return self.loaded.directory
+
+    @property
+    def config(self) -> Config:
+        return self.loaded.config
+
+    @property
+    def generator(self):
+        return self.loaded.generator
+
+    @property
+    def summary(self) -> dict:
+        """The run's summary.json (empty for a run that has not finished)."""
+        import json
+
+        p = self.path / "summary.json"
+        return json.loads(p.read_text(encoding="utf-8")) if p.is_file() else {}
+
+    def sample(self, num: int = 1000, *, temperature: float = 1.0, seed: int | None = 0) -> list[str]:
+        """num samples as text lines (the sampling temperature divides the logits; seed None: unseeded)."""
+        from .run import draw_samples
+
+        if num < 1 or not 0 < temperature < float("inf"):
+            raise UserError(f"num must be at least 1 and temperature a positive number, got {num}, {temperature}")
+        v = self.loaded.vocab
+        return [v.text(s) for s in draw_samples(self.generator, v, num, temperature=temperature, seed=seed)]
+
+    def evaluate(self, samples: list[str] | None = None, *, num: int = 2000, temperature: float = 1.0,
+                 seed: int = 0, **options) -> dict:
+        """The run's data kind's full figures of samples (default: num drawn at the temperature).
+        options: those of kinds.EvalOptions (orders, self_bleu, smoothing, corpus_level, reference)."""
+        from .kinds import EvalOptions
+
+        if samples is None:
+            samples = self.sample(num, temperature=temperature, seed=seed)
+        opts = EvalOptions(temperature=temperature, seed=seed, **options)
+        return self.loaded.kind().full_figures(list(samples), self.generator, opts)
+
+
+def score_bleu(samples: list[str], references: list[str], orders=(2, 3, 4, 5), *, smoothing: bool = True,
+         corpus_level: bool = False) -> dict[int, float]:
+    """BLEU-n of every sample against all references (whitespace tokens), as NLTK computes it."""
+    from .evaluation import text_scores
+
+    s = text_scores(samples, references, orders=orders, smoothing=smoothing, corpus_level=corpus_level)
+    return {int(n): v for n, v in s["bleu"].items()}
+
+
+def score_self_bleu(samples: list[str], orders=(2, 3, 4, 5), *, smoothing: bool = True) -> dict[int, float]:
+    """Self-BLEU-n: each sample against all the other samples, averaged."""
+    from .evaluation import text_scores
+
+    s = text_scores(samples, None, orders=orders, self_bleu=True, smoothing=smoothing)
+    return {int(n): v for n, v in s["self_bleu"].items()}

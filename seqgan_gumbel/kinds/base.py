@@ -1,0 +1,130 @@
+"""What every data kind provides, and the registry that maps `data.kind` to its class.
+
+A data kind (a grammar, the SeqGAN oracle, a text corpus) is one object that knows how to
+build its training data, what to write into a run directory, and how to score samples: the
+quick figures logged during training, the full figures of `evaluate` and the end of a run,
+and the quality and diversity axes of `sweep`. Training, `evaluate` and `sweep` all call
+these methods, so their figures cannot drift apart. Modules of kinds import no torch at
+import time: scoring text must not pay for it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from ..errors import UserError
+
+if TYPE_CHECKING:
+    from ..data import SequenceData
+    from ..generator import Generator
+    from ..run import LoadedRun
+
+
+@dataclass(frozen=True)
+class Axis:
+    key: str        # a key of the sweep row
+    label: str      # the plot's axis label; {n} is the BLEU order
+
+
+@dataclass
+class EvalOptions:
+    """How `evaluate` scores samples (the text options are ignored by the other kinds)."""
+
+    orders: tuple[int, ...] = (2, 3, 4, 5)
+    self_bleu: bool = False
+    smoothing: bool = True
+    corpus_level: bool = False
+    reference: int | None = None     # grammar: strings drawn from the grammar beside (None: as many)
+    seed: int = 0
+    temperature: float = 1.0         # the sampling temperature the held-out NLL is taken at
+    samples_name: str = "samples"    # where the samples came from, for error messages
+
+
+class DataKind:
+    """One kind of data. Subclasses set `name`, the sweep axes, and implement the methods."""
+
+    name: ClassVar[str] = ""
+    quality: ClassVar[Axis]
+    diversity: ClassVar[Axis]
+    data: SequenceData | None = None     # the training data, when built from a config
+
+    # --------------------------------------------------------------- building
+    @staticmethod
+    def check_config(dc) -> None:
+        """Raise UserError for a data config this kind cannot use (dc: DataConfig)."""
+
+    @staticmethod
+    def run_name(dc) -> str:
+        """A short name for a fresh run directory."""
+        raise NotImplementedError
+
+    @classmethod
+    def from_config(cls, cfg, device) -> DataKind:
+        """Build the training data (self.data) and what scores samples of it."""
+        raise NotImplementedError
+
+    @classmethod
+    def from_run(cls, run: LoadedRun) -> DataKind:
+        """What scores samples of a finished run, read from its run directory."""
+        raise NotImplementedError
+
+    def write_files(self, out: Path) -> None:
+        """The kind's own files of a new run directory (held-out data, tokenizer, oracle)."""
+
+    # ---------------------------------------------------------------- scoring
+    def quick_figures(self, samples: list[str], gen: Generator | None, held_out: int) -> dict:
+        """The flat figures logged during training; held_out: how many held-out sequences the NLL takes."""
+        raise NotImplementedError
+
+    def summary_figures(self, samples: list[str], gen: Generator) -> dict:
+        """The figures summary.json records at the end of a run."""
+        raise NotImplementedError
+
+    def full_figures(self, samples: list[str], gen: Generator | None, opts: EvalOptions) -> dict:
+        """Everything `evaluate` reports (gen: the run's generator, None for a bare samples file)."""
+        raise NotImplementedError
+
+    def sweep_figures(self, samples: list[str], gen: Generator, temperature: float, order: int) -> dict:
+        """One flat row of `sweep` at a sampling temperature; holds the quality and diversity keys."""
+        raise NotImplementedError
+
+    def table(self, result: dict) -> str:
+        """full_figures as the text `evaluate` prints."""
+        raise NotImplementedError
+
+
+def held_out_nll(gen: Generator | None, test_ids, temperature: float = 1.0, limit: int | None = None) -> dict:
+    """{"nll_test": the generator's per-token NLL of the first `limit` held-out sequences}, or {}."""
+    if gen is None or test_ids is None:
+        return {}
+    from ..run import generator_nll
+
+    ids = test_ids if limit is None else test_ids[:limit]
+    return {"nll_test": generator_nll(gen, ids, gen.pad, temperature=temperature)}
+
+
+class Registry:
+    """data.kind names and their classes: the built-in ones, and any a program registers."""
+
+    def __init__(self, kinds: dict[str, type[DataKind]]):
+        self._kinds = dict(kinds)
+
+    def names(self) -> tuple[str, ...]:
+        return tuple(self._kinds)
+
+    def get(self, name: str) -> type[DataKind]:
+        try:
+            return self._kinds[name]
+        except KeyError:
+            raise UserError(f"data.kind {name!r} is unknown; choose one of {', '.join(self._kinds)}") from None
+
+    def register(self, cls: type[DataKind]) -> type[DataKind]:
+        """Add a kind (usable as a class decorator); its `name` becomes a value of data.kind."""
+        if not cls.name:
+            raise ValueError(f"{cls.__name__} has no name")
+        self._kinds[cls.name] = cls
+        return cls
+
+    def unregister(self, name: str) -> None:
+        self._kinds.pop(name, None)

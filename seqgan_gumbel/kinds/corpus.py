@@ -1,0 +1,146 @@
+"""A text corpus, one sentence per line, tokenized with a tokenizer trained on its training part.
+
+Quality is BLEU-n of the samples against all of the held-out text, diversity Self-BLEU-n (each
+sample against all the others); the generator's NLL of the held-out text (NLL_gen) covers
+what BLEU cannot see, the share of the language a model leaves out.
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from ..errors import UserError
+from .base import Axis, DataKind, EvalOptions, held_out_nll
+
+TRAIN_ORDERS = (2, 3, 4, 5)   # the BLEU orders logged during training and swept
+
+
+def _fit(id_lists: list[list[int]], max_len: int, overlong: str) -> tuple[list[list[int]], int]:
+    """Drop or truncate sequences longer than max_len; returns (kept, number too long)."""
+    too_long = sum(len(x) > max_len for x in id_lists)
+    if overlong == "truncate":
+        return [x[:max_len] for x in id_lists if x], too_long
+    return [x for x in id_lists if 0 < len(x) <= max_len], too_long
+
+
+def corpus_data(dc, seed: int) -> SequenceData:
+    """A text corpus (one sentence per line) tokenized with a tokenizer trained on its training part."""
+    from ..corpus import read_lines, split_held_out, tokenizer_tokens, train_tokenizer
+    from ..data import SequenceData
+    from ..vocab import Vocab
+
+    if not dc.path:
+        raise UserError("data.kind = corpus needs data.path, the training text (one sentence per line)")
+    limit = dc.max_lines or None
+    train_lines = read_lines(dc.path)[:limit]
+    if dc.test_path:
+        test_lines = read_lines(dc.test_path, what="test file")[:limit]
+    else:
+        train_lines, test_lines = split_held_out(train_lines, dc.test_fraction, seed)
+    vocab_lines = train_lines + test_lines if dc.vocab_includes_test else train_lines
+    tok = train_tokenizer(vocab_lines, dc.tokenizer, vocab_size=dc.bpe_vocab_size, min_freq=dc.min_freq,
+                          lowercase=dc.lowercase, split_punctuation=dc.split_punctuation)
+    vocab = Vocab(tokenizer_tokens(tok), "metaspace" if dc.tokenizer == "bpe" else "space")
+    train_ids = [e.ids for e in tok.encode_batch_fast(train_lines)]
+    test_ids = [e.ids for e in tok.encode_batch_fast(test_lines)]
+    max_len = dc.max_len or max(map(len, train_ids))
+    train_ids, too_long = _fit(train_ids, max_len, dc.overlong)
+    test_ids, test_too_long = _fit(test_ids, max_len, dc.overlong)
+    if not train_ids:
+        raise UserError(f"corpus {dc.path}: no line has at most {max_len} tokens ({too_long} are longer); "
+                        f"raise data.max_len or set data.overlong=truncate")
+    sequences = [tuple(vocab.tokens[i] for i in ids) for ids in train_ids]
+    return SequenceData(
+        vocab, sequences, vocab.pack(train_ids, max_len + 1), max_len,
+        test_ids=vocab.pack(test_ids, max_len + 1) if test_ids else None, test_lines=test_lines,
+        tokenizer_json=tok.to_str(),
+        stats={"train": len(train_ids), "test": len(test_ids), "too_long": too_long,
+               "test_unknown_tokens": sum(row.count(vocab.unk) for row in test_ids),
+               "test_too_long": test_too_long, "overlong": dc.overlong, "vocab": len(vocab)})
+
+
+class CorpusKind(DataKind):
+    name = "corpus"
+    quality = Axis("bleu", "BLEU-{n} vs held-out text")
+    diversity = Axis("self_bleu", "Self-BLEU-{n} (lower = more diverse)")
+
+    def __init__(self, references: list[str] | None, test_ids=None, data=None, run=None, source: str | None = None):
+        self.references, self.test_ids, self.data, self.run = references, test_ids, data, run
+        self.source = source
+
+    @staticmethod
+    def check_config(dc) -> None:
+        if not dc.path:
+            raise UserError("config key data.path: a corpus needs the path of its training text")
+
+    @staticmethod
+    def run_name(dc) -> str:
+        return Path(dc.path).stem
+
+    @classmethod
+    def from_config(cls, cfg, device) -> CorpusKind:
+        data = corpus_data(cfg.data, cfg.train.seed)
+        return cls(data.test_lines, data.test_ids, data)
+
+    @classmethod
+    def from_run(cls, run) -> CorpusKind:
+        from ..evaluation import encode_lines, read_text_lines
+
+        test_file = run.directory / "test.txt"
+        refs = read_text_lines(test_file, "test file", False)
+        return cls(refs, encode_lines(run, refs), run=run, source=str(test_file))
+
+    def write_files(self, out: Path) -> None:
+        from ..data import write_lines
+
+        write_lines(out / "test.txt", self.data.test_lines)
+        (out / "tokenizer.json").write_text(self.data.tokenizer_json, encoding="utf-8")
+
+    def _text(self, samples, orders, **kw) -> dict:
+        from ..evaluation import text_scores
+
+        return text_scores(samples, self.references, orders=orders, **kw)
+
+    def quick_figures(self, samples, gen, held_out) -> dict:
+        s = self._text(samples, TRAIN_ORDERS, self_bleu=True)
+        out = {f"bleu{n}": v for n, v in s["bleu"].items()}
+        out.update({f"self_bleu{n}": v for n, v in s["self_bleu"].items()})
+        return out | held_out_nll(gen, self.test_ids, limit=held_out)
+
+    def summary_figures(self, samples, gen) -> dict:
+        return held_out_nll(gen, self.test_ids)
+
+    def full_figures(self, samples, gen, opts: EvalOptions) -> dict:
+        result = {"references": self.source,
+                  **self._text(samples, opts.orders, self_bleu=opts.self_bleu, smoothing=opts.smoothing,
+                               corpus_level=opts.corpus_level)}
+        if gen is not None and self.run is not None:
+            from ..evaluation import likelihoods, read_text_lines
+
+            d = self.run.directory
+            test = read_text_lines(d / "test.txt", "test file", False)
+            train = read_text_lines(d / "train.txt", "training file", False)
+            result.update(likelihoods(self.run, test, train))     # at temperature 1, as 0.1 reported
+        return result
+
+    def sweep_figures(self, samples, gen, temperature, order) -> dict:
+        orders = sorted({*TRAIN_ORDERS, order})
+        s = self._text(samples, orders, self_bleu=True)
+        row = {"bleu": s["bleu"][str(order)], "self_bleu": s["self_bleu"][str(order)], "order": order}
+        row.update({f"bleu{n}": s["bleu"][str(n)] for n in orders})
+        row.update({f"self_bleu{n}": s["self_bleu"][str(n)] for n in orders})
+        return row | held_out_nll(gen, self.test_ids, temperature)
+
+    def table(self, result: dict) -> str:
+        lines = [f"{result['n_hypotheses']} samples" + (f" against {result['n_references']} references"
+                                                        if "n_references" in result else "")
+                 + f"; {result['aggregate']}, smoothing {result['smoothing']}"]
+        orders = result["orders"]
+        lines.append(f"{'':12}" + "".join(f"{'n=' + str(n):>9}" for n in orders))
+        for key, label in (("bleu", "BLEU"), ("self_bleu", "Self-BLEU")):
+            if key in result:
+                lines.append(f"{label:12}" + "".join(f"{result[key][str(n)]:9.4f}" for n in orders))
+        for key in ("nll_gen_test", "nll_gen_train"):
+            if key in result and not math.isnan(result[key]):
+                lines.append(f"{key:12} {result[key]:.4f} nats/token")
+        return "\n".join(lines)

@@ -1,0 +1,99 @@
+"""SeqGAN's synthetic benchmark: sequences drawn from an oracle LSTM whose likelihood is known.
+
+Quality is NLL_oracle (the oracle's NLL of the samples), diversity NLL_test (the generator's
+NLL of held-out oracle samples at the same sampling temperature).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .base import Axis, DataKind, EvalOptions, held_out_nll
+
+
+def oracle_data(dc, device: str = "cpu") -> SequenceData:
+    """num_train / num_test sequences drawn from the oracle (the published one, or a seeded random one)."""
+    from ..data import SequenceData
+    from ..oracle import load_oracle, random_oracle
+    from ..vocab import N_SPECIALS, SPECIALS, Vocab
+
+    oracle = load_oracle(dc.oracle_params, device) if dc.oracle_params else random_oracle(dc.oracle_seed, device=device)
+    length = dc.max_len or 20
+    # Oracle token k is our id k + N_SPECIALS (after the special tokens); its token text is str(k).
+    vocab = Vocab(SPECIALS + tuple(str(k) for k in range(oracle.vocab_size)))
+    train = oracle.sample(dc.num_train, length, seed=dc.oracle_seed * 2 + 1) + N_SPECIALS
+    test = oracle.sample(dc.num_test, length, seed=dc.oracle_seed * 2 + 2) + N_SPECIALS
+    sequences = [tuple(vocab.tokens[i] for i in row) for row in train.tolist()]
+    return SequenceData(vocab, sequences, train, length, fixed_length=True, test_ids=test,
+                        oracle=oracle, stats={"train": dc.num_train, "test": dc.num_test})
+
+
+class OracleKind(DataKind):
+    name = "oracle"
+    quality = Axis("nll_oracle", "NLL_oracle (lower = better quality)")
+    diversity = Axis("nll_test", "NLL_test (generator NLL of held-out oracle samples; lower = more diverse)")
+
+    def __init__(self, oracle, test_ids=None, data=None, source: str = ""):
+        self.oracle, self.test_ids, self.data, self.source = oracle, test_ids, data, source
+
+    @staticmethod
+    def run_name(dc) -> str:
+        return "oracle"
+
+    @classmethod
+    def from_config(cls, cfg, device) -> OracleKind:
+        data = oracle_data(cfg.data, device)
+        return cls(data.oracle, data.test_ids, data)
+
+    @classmethod
+    def from_run(cls, run) -> OracleKind:
+        from ..evaluation import oracle_test_ids
+        from ..oracle import load_oracle
+
+        source = run.directory / "oracle.npz"
+        oracle = load_oracle(source)
+        test_ids = oracle_test_ids(run.directory, oracle) if (run.directory / "test.txt").is_file() else None
+        return cls(oracle, test_ids, source=str(source))
+
+    def write_files(self, out: Path) -> None:
+        from ..data import write_lines
+        from ..vocab import N_SPECIALS
+
+        self.oracle.save(out / "oracle.npz")
+        # The held-out oracle samples, as oracle token ids, for NLL_test in evaluate and sweep.
+        write_lines(out / "test.txt", (" ".join(str(i - N_SPECIALS) for i in row)
+                                      for row in self.data.test_ids.tolist()))
+
+    def _ids(self, samples: list[str], where: str = "drawn") -> list[list[int]]:
+        from ..oracle import parse_id_sequences
+
+        return parse_id_sequences(samples, self.oracle.vocab_size, where)
+
+    def _nll_oracle(self, samples: list[str]) -> float:
+        import torch
+
+        from ..oracle import nll_of_sequences
+
+        ids = self._ids(samples)
+        if len({len(s) for s in ids}) == 1:
+            return self.oracle.nll(torch.tensor(ids))
+        return nll_of_sequences(self.oracle, ids)["nll_oracle"]
+
+    def quick_figures(self, samples, gen, held_out) -> dict:
+        return {"nll_oracle": self._nll_oracle(samples)} | held_out_nll(gen, self.test_ids, limit=held_out)
+
+    def summary_figures(self, samples, gen) -> dict:
+        return {"nll_oracle": self._nll_oracle(samples)} | held_out_nll(gen, self.test_ids)
+
+    def full_figures(self, samples, gen, opts: EvalOptions) -> dict:
+        from ..oracle import nll_of_sequences
+
+        result = {"oracle": self.source, **nll_of_sequences(self.oracle, self._ids(samples, opts.samples_name))}
+        return result | held_out_nll(gen, self.test_ids, opts.temperature)
+
+    def sweep_figures(self, samples, gen, temperature, order) -> dict:
+        return {"nll_oracle": self._nll_oracle(samples)} | held_out_nll(gen, self.test_ids, temperature)
+
+    def table(self, result: dict) -> str:
+        return (f"NLL_oracle {result['nll_oracle']:.4f} nats/token over {result['n_sequences']} "
+                f"sequences ({result['n_tokens']} tokens)"
+                + (f"; NLL_test {result['nll_test']:.4f}" if "nll_test" in result else ""))
