@@ -1,8 +1,8 @@
 """Recipe ablation on the arith grammar: which GAN settings keep samples valid and diverse.
 
 Trains each variant (the default with one thing changed) for one seed, draws 2,000 samples,
-scores them against the grammar, and saves results/arith_ablation.json and .md (the table in
-the README). Each variant takes a few minutes on 2 CPU cores.
+scores them against the grammar, and saves results/arith/ablation.json and .md (the table in
+docs/results.md). Each variant takes a few minutes on 2 CPU cores.
 
     .venv/bin/python scripts/ablate_arith.py [--only NAME ...] [--threads N]
 """
@@ -19,7 +19,7 @@ import torch
 
 from seqgan_gumbel.config import load_config
 from seqgan_gumbel.grammar_metrics import grammar_scores
-from seqgan_gumbel.trainer import train
+from seqgan_gumbel.training import train
 
 VARIANTS = {
     "default (MLE warm-up, WGAN-GP, CNN critic, minibatch std)": [],
@@ -29,12 +29,12 @@ VARIANTS = {
     "warm-up + hinge loss": ["train.loss=hinge"],
     "warm-up + LSTM critic": ["discriminator.kind=lstm"],
     "warm-up, no minibatch std": ["discriminator.minibatch_std=false"],
-    "warm-up, soft feedback and soft critic input": ["generator.feedback=soft", "generator.straight_through=false"],
+    "warm-up, soft feedback and soft critic input": ["generator.feedback=soft", "discriminator.input=relaxed"],
     "warm-up + WGAN-GP at g_lr 1e-3": ["train.g_lr=1e-3", "train.d_lr=1e-3"],
-    "warm-up, constant tau 1": ["temperature.schedule=constant", "temperature.tau_start=1", "temperature.tau_end=1"],
-    "warm-up, constant tau 0.1": ["temperature.schedule=constant", "temperature.tau_start=0.1", "temperature.tau_end=0.1"],
-    "warm-up, tau 1 -> 0.1 linear": ["temperature.schedule=linear"],
-    "warm-up, tau 1 -> 0.01 exponential": ["temperature.tau_end=0.01"],
+    "warm-up, constant tau 1": ["relaxation.schedule=constant", "relaxation.tau_start=1", "relaxation.tau_end=1"],
+    "warm-up, constant tau 0.1": ["relaxation.schedule=constant", "relaxation.tau_start=0.1", "relaxation.tau_end=0.1"],
+    "warm-up, tau 1 -> 0.1 linear": ["relaxation.schedule=linear"],
+    "warm-up, tau 1 -> 0.01 exponential": ["relaxation.tau_end=0.01"],
     "longer warm-up (4,000 MLE steps)": ["train.mle_steps=4000"],
     "warm-up + GAN with an MLE term (mle_weight 1)": ["train.mle_weight=1"],
     "from scratch, WGAN-GP (1500 steps)": ["train.mle_steps=0", "train.adv_steps=1500"],
@@ -46,7 +46,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--only", nargs="*", help="substrings of variant names to run")
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--out", default="results/arith_ablation")
+    ap.add_argument("--out", default="results/arith/ablation")
     args = ap.parse_args()
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

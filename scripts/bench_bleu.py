@@ -7,7 +7,7 @@
 Times our evaluation both as the whole command a user runs (`seqgan-gumbel evaluate ...`,
 interpreter start-up included) and as the computation alone (files already read). fast-bleu
 is optional (pip install fast-bleu); NLTK must be installed (the dev extra). Prints a table,
-the real-data reference values, and writes results/bench/bleu.json.
+the real-data reference values, and writes results/speed/bleu.json.
 """
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def main() -> None:
     ap.add_argument("--refs", default=str(ROOT.parent / "shared/data/coco/test.txt"))
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--nltk-sample", type=int, default=20)
-    ap.add_argument("--out", default=str(ROOT / "results/bench/bleu.json"))
+    ap.add_argument("--out", default=str(ROOT / "results/speed/bleu.json"))
     args = ap.parse_args()
 
     from seqgan_gumbel import bleu

@@ -2,7 +2,7 @@
 
     .venv/bin/python scripts/bench_data.py [--train ../shared/data/coco/train.txt] [--repeat 5]
 
-Prints a table and writes results/bench/data_load.json.
+Prints a table and writes results/speed/data_load.json.
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def main() -> None:
     ap.add_argument("--train", default=str(ROOT.parent / "shared/data/coco/train.txt"))
     ap.add_argument("--test", default=str(ROOT.parent / "shared/data/coco/test.txt"))
     ap.add_argument("--repeat", type=int, default=5)
-    ap.add_argument("--out", default=str(ROOT / "results/bench/data_load.json"))
+    ap.add_argument("--out", default=str(ROOT / "results/speed/data_load.json"))
     args = ap.parse_args()
     rows = {}
     for tokenizer in ("word", "bpe"):

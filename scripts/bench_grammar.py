@@ -1,4 +1,4 @@
-"""Toy-grammar benchmark (issue 7): seeds of the MLE baseline, the GAN with an MLE warm-up
+"""Toy-grammar benchmark: seeds of the MLE baseline, the GAN with an MLE warm-up
 (the default recipe) and the GAN from scratch (as Kusner & Hernandez-Lobato trained it), on
 the arith and kusner grammars.
 
@@ -7,8 +7,8 @@ valid samples (per string) against that of the held-out strings drawn from the g
 -- validity alone rewards collapse onto a few short strings. The generator's NLL of those
 held-out strings (per string, end included) is set against the grammar's exact NLL of the same
 strings, the least any model can reach. Targets: >= 99% valid, both NLLs within 5%.
-Saves results/grammar/<grammar>.json (every seed, mean and std); scripts/render_readme.py
-turns them into the README's tables.
+Saves results/grammar/<grammar>.json (every seed, mean and std); scripts/render_docs.py
+turns them into the tables of docs/results.md and the README.
 
     .venv/bin/python scripts/bench_grammar.py [--grammars arith,kusner] [--variants mle,gan,scratch]
         [--seeds 0,1,2] [--threads N]
@@ -27,7 +27,8 @@ import torch
 
 from seqgan_gumbel.config import load_config
 from seqgan_gumbel.grammar_metrics import grammar_scores
-from seqgan_gumbel.trainer import Trainer, prepare_run_dir
+from seqgan_gumbel.rundir import prepare_run_dir
+from seqgan_gumbel.trainer import Trainer
 
 ROOT = Path(__file__).resolve().parents[1]
 VARIANTS = {
@@ -50,7 +51,7 @@ def one_run(grammar: str, overrides: list[str], seed: int, out: Path) -> dict:
     wall = time.perf_counter() - t0
     data, vocab, gen = trainer.data, trainer.data.vocab, trainer.gen
     held_out = [vocab.decode(r) for r in data.test_ids.tolist()]
-    reference = grammar_scores(held_out, trainer.grammar)
+    reference = grammar_scores(held_out, trainer.kind.grammar)
     with torch.no_grad():
         gen.eval()
         gen_nll = gen.token_nll(data.test_ids.to(trainer.device)).double().mean().item()

@@ -1,14 +1,15 @@
-"""Oracle and COCO benchmarks of issue 7, end to end: per seed an MLE run (the baseline) and a
+"""Oracle and COCO benchmarks, end to end: per seed an MLE run (the baseline) and a
 GAN run started from that run's warm-up generator, each scored on 10,000 samples and swept over
 sampling temperatures; mean and std over the seeds; the quality-diversity plot.
 
     .venv/bin/python scripts/bench_seeds.py oracle|coco [--size cpu|full] [--seeds 0,1,2]
         [--temperatures 0.6,...] [--num 10000] [--device cpu|cuda|auto] [--set KEY=VALUE ...] [--name NAME]
 
---size picks configs/bench_<benchmark>_<size>.toml. Runs are kept in runs/bench/<benchmark>-<name>/
+--size picks configs/<benchmark>_bench_<size>.toml. Runs are kept in runs/bench/<benchmark>-<name>/
 (mle-s<seed>, gan-s<seed>); results go to results/<benchmark>/<name>.json and <name>_sweep.png
-(name: --name, default the size), with each run's metrics.jsonl, summary.json and config.toml
-in <name>_runs/; scripts/render_readme.py turns them into the README's tables.
+(name: --name, default the size), with each run's metrics.jsonl, summary.json and config.json
+(the committed config's name and the run's overrides) in <name>_runs/; scripts/render_docs.py
+turns them into the tables of docs/results.md and the README.
 
 Figures, at sampling temperature 1 and at every swept temperature, 10,000 samples each:
     oracle  NLL_oracle (the oracle's NLL of the samples, per token) and NLL_test (the generator's
@@ -33,7 +34,8 @@ import torch
 from seqgan_gumbel.config import load_config
 from seqgan_gumbel.run import generator_nll
 from seqgan_gumbel.sweep import sweep_run
-from seqgan_gumbel.trainer import Trainer, prepare_run_dir
+from seqgan_gumbel.rundir import prepare_run_dir
+from seqgan_gumbel.trainer import Trainer
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPERATURES = "0.5,0.6,0.7,0.8,0.9,1.0,1.1,1.2"
@@ -67,13 +69,13 @@ def real_data(bench: str, config: Path, overrides: list[str]) -> dict:
     """The real-data row: the oracle's NLL of its own held-out samples; for COCO the training
     captions as written (no unknown-word mapping) scored as if they were samples: BLEU against
     the test captions, Self-BLEU."""
-    from seqgan_gumbel.data import build_data
     from seqgan_gumbel.evaluation import read_text_lines, text_scores
+    from seqgan_gumbel.kinds.oracle import oracle_data
     from seqgan_gumbel.vocab import N_SPECIALS
 
     cfg = load_config(str(config), overrides)
     if bench == "oracle":
-        data = build_data(cfg, None)
+        data = oracle_data(cfg.data)
         return {"nll_oracle": data.oracle.nll(data.test_ids - N_SPECIALS), "n": int(data.test_ids.shape[0])}
     train = read_text_lines(cfg.data.path, "training file", False)
     s = text_scores(train, read_text_lines(cfg.data.test_path, "test file", False), orders=[2, 3, 4, 5], self_bleu=True)
@@ -130,7 +132,7 @@ def main() -> None:
     args = ap.parse_args()
     bench, seeds = args.benchmark, [int(s) for s in args.seeds.split(",")]
     temperatures = [float(t) for t in args.temperatures.split(",")]
-    config = ROOT / "configs" / f"bench_{bench}_{args.size}.toml"
+    config = ROOT / "configs" / f"{bench}_bench_{args.size}.toml"
     name = args.name or args.size
     runs_dir = Path(args.runs or ROOT / "runs" / "bench") / f"{bench}-{name}"
     path = Path(args.results or ROOT / "results" / bench) / f"{name}.json"
@@ -167,8 +169,10 @@ def main() -> None:
             trainer, wall = train(config, overrides, out, args.device)
             keep = path.parent / f"{name}_runs" / out.name      # the training curves, kept with the results
             keep.mkdir(parents=True, exist_ok=True)
-            for f in ("metrics.jsonl", "summary.json", "config.toml"):
+            for f in ("metrics.jsonl", "summary.json"):
                 shutil.copyfile(out / f, keep / f)
+            record = {"config": f"configs/{config.name}", "overrides": dict(o.split("=", 1) for o in overrides)}
+            (keep / "config.json").write_text(json.dumps(record, indent=2) + "\n")
             figures, rows = score(bench, trainer, out, temperatures, args.num)
             figures["wall_s"] = round(wall, 1)
             seeds_out[str(seed)] = figures
@@ -193,7 +197,6 @@ def main() -> None:
 def plot(result: dict, out: Path) -> None:
     """Seed-mean quality-diversity curves of MLE and GAN over the swept temperatures."""
     from seqgan_gumbel.plots import sweep_plot
-    from seqgan_gumbel.sweep import AXES
 
     x, y = result["sweep"]["x"], result["sweep"]["y"]
     rows = []
@@ -201,8 +204,10 @@ def plot(result: dict, out: Path) -> None:
         mine = [r for r in result["sweep"]["rows"] if r["label"] == label]
         rows += [{"label": f"{label} ({n} seeds)", "temperature": t, x: xv, y: yv}
                  for t, xv, yv, n in seed_means(mine, x, y)]
-    kind = "oracle" if result["benchmark"] == "oracle" else "corpus"
-    _, xl, _, yl = AXES[kind]
+    from seqgan_gumbel.kinds import KINDS
+
+    kind = KINDS.get("oracle" if result["benchmark"] == "oracle" else "corpus")
+    xl, yl = kind.diversity.label, kind.quality.label
     sweep_plot(rows, x, xl.format(n=4), y, yl.format(n=4), out,
                title=f"{result['benchmark']} ({result['size']} size): quality against diversity, seed means")
 

@@ -1,14 +1,14 @@
 """Benchmark: one MLE epoch, the mean adversarial iteration, sampling 10,000 sentences and peak
-memory, on configs/relgan_coco.toml (the anchor's sizes: TextGAN-PyTorch's RelGAN on COCO).
+memory, on configs/coco_relgan_speed.toml (TextGAN-PyTorch's RelGAN on COCO, at its sizes).
 
     .venv/bin/python scripts/bench_train.py [--device cpu|cuda] [--precision fp32|bf16] [--cuda-graphs]
         [--iters 10] [--warmup 2] [--threads N] [--set KEY=VALUE ...] [--json]
 
-Prints a table (or one JSON object with --json) and saves results/bench/train_<device>[_bf16][_graphs].json.
+Prints a table (or one JSON object with --json) and saves results/speed/train_<device>[_bf16][_graphs].json.
 On a GPU it also profiles one adversarial iteration: the summed kernel time against the wall
 time says how much of the step is GPU work rather than launch overhead.
-Anchor on this 2-core machine (issue 6): 40 s per adversarial iteration, 17 s per MLE epoch,
-15 s for 10,000 samples, 5.3 GB peak.
+TextGAN-PyTorch's RelGAN on this 2-core machine, measured once: 40 s per adversarial iteration,
+17 s per MLE epoch, 15 s for 10,000 samples, 5.3 GB peak.
 """
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--config", default=str(ROOT / "configs/relgan_coco.toml"))
+    ap.add_argument("--config", default=str(ROOT / "configs/coco_relgan_speed.toml"))
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--iters", type=int, default=10, help="timed adversarial iterations")
     ap.add_argument("--warmup", type=int, default=2, help="untimed adversarial iterations first")

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # On a machine with a CUDA GPU, in under 5 minutes: the GPU tests, then the training benchmark
-# (configs/relgan_coco.toml) in fp32 and bf16, eager and with CUDA-graph sampling.
-# Writes results/bench/train_cuda*.json and results/bench/gpu_check.log.
+# (configs/coco_relgan_speed.toml) in fp32 and bf16, eager and with CUDA-graph sampling.
+# Writes results/speed/train_cuda*.json; the whole output goes to runs/gpu_check.log.
 # Uses .venv/bin/python when there is one, else the machine's python3 (its own torch).
 set -uo pipefail
 source "$(dirname "$0")/gpu_env.sh"
-mkdir -p results/bench
-log=results/bench/gpu_check.log
+mkdir -p results/speed runs
+log=runs/gpu_check.log
 {
     nvidia-smi -L
     $PY -c "import torch; print('torch', torch.__version__, torch.cuda.get_device_name())"

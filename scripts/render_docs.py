@@ -1,0 +1,399 @@
+"""Render the result tables of README.md and docs/*.md from the saved result files (never typed by hand).
+
+    .venv/bin/python scripts/render_docs.py          # rewrite README.md and docs/*.md in place
+    .venv/bin/python scripts/render_docs.py --check  # exit 1 if any rendered block is out of date
+
+Each table sits between `<!-- results:NAME -->` and `<!-- /results -->`; the README holds one
+headline table per benchmark, docs/results.md and docs/performance.md every table.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _load(rel: str) -> dict | None:
+    p = ROOT / rel
+    return json.loads(p.read_text()) if p.is_file() else None
+
+
+def arith_default() -> str:
+    rows = []
+    for label, rel in (("MLE only (`configs/arith_mle.toml`)", "results/arith/mle_summary.json"),
+                       ("default: MLE warm-up + WGAN-GP (`seqgan-gumbel train`)", "results/arith/default_summary.json")):
+        s = _load(rel)
+        if s is None:
+            continue
+        sc = s["samples"]
+        rows.append(f"| {label} | {sc['valid']:.3f} | {sc['unique']:.3f} | {sc['novel']:.3f} | "
+                    f"{sc['mean_length']:.2f} | {sc['nll_valid']:.2f} | {s['wall_s']:.0f} s, {s['device']}, "
+                    f"{s['threads']} threads |")
+    ref = _load("results/arith/ablation.json")
+    if ref:
+        g = ref["grammar_reference"]
+        rows.append(f"| strings drawn from the grammar | {g['valid']:.3f} | {g['unique']:.3f} | - | "
+                    f"{g['mean_length']:.2f} | {g['nll_valid']:.2f} | - |")
+    head = ("| run (seed 0, 2,000 samples) | valid | unique | novel | mean length | grammar NLL of valid | wall time |\n"
+            "|---|---|---|---|---|---|---|\n")
+    return head + "\n".join(rows)
+
+
+def arith_ablation() -> str:
+    p = ROOT / "results/arith/ablation.md"
+    return p.read_text().strip() if p.is_file() else "(not measured yet: run scripts/ablate_arith.py)"
+
+
+def arith_schedule() -> str:
+    p = ROOT / "results/arith/schedule.md"
+    return p.read_text().strip() if p.is_file() else "(not measured yet: see scripts/ablate_arith.py --out results/arith/schedule)"
+
+
+def bleu_bench() -> str:
+    b = _load("results/speed/bleu.json")
+    if b is None:
+        return "(not measured yet: run scripts/bench_bleu.py)"
+    lines = [f"{b['hypotheses']:,} hypotheses against {b['references']:,} references (COCO train vs test), "
+             f"orders 2–5, {b['machine']}:", "",
+             "| | BLEU-2..5 | Self-BLEU-2..5 |", "|---|---|---|",
+             f"| ours, whole command (start-up included) | {b['ours_bleu_command_s']:.2f} s | {b['ours_self_bleu_command_s']:.2f} s |",
+             f"| ours, computation alone | {b['ours_bleu_compute_s']:.2f} s | {b['ours_self_bleu_compute_s']:.2f} s |"]
+    if "fast_bleu_bleu_s" in b:
+        lines.append(f"| fast-bleu 0.0.90 (C++), computation | {b['fast_bleu_bleu_s']:.2f} s | {b['fast_bleu_self_bleu_s']:.2f} s |")
+    lines.append(f"| NLTK `sentence_bleu`, extrapolated from {b['nltk_per_hypothesis_s']:.2f} s per hypothesis | "
+                 f"{b['nltk_extrapolated_bleu_s']:,.0f} s | - |")
+    lines += ["", f"Largest difference from NLTK: {b['nltk_max_abs_diff']:.1e}"
+                  + (f"; from fast-bleu: {b['fast_bleu_max_abs_diff_bleu']:.1e} (its float32-level rounding)."
+                     if "fast_bleu_max_abs_diff_bleu" in b else "."),
+              "Real-data reference (COCO train against test, BLEU-2/3/4/5): "
+              + " / ".join(f"{v:.3f}" for v in b["real_data_bleu"].values())
+              + "; Self-BLEU-2/3/4/5 of COCO train: " + " / ".join(f"{v:.3f}" for v in b["self_bleu"].values()) + "."]
+    return "\n".join(lines)
+
+
+def data_bench() -> str:
+    d = _load("results/speed/data_load.json")
+    if d is None:
+        return "(not measured yet: run scripts/bench_data.py)"
+    rows = [f"| {k} | {r['median_s']:.2f} s | {r['vocab']:,} | {r['batch_tensor']} |" for k, r in d["results"].items()]
+    return ("| tokenizer | load 10k + 10k COCO lines, train tokenizer, encode, pack (median) | vocabulary | train tensor |\n"
+            "|---|---|---|---|\n" + "\n".join(rows) + f"\n\n{d['machine']}, torch {d['torch']}.")
+
+
+def train_bench() -> str:
+    b = _load("results/speed/train_cpu.json")
+    if b is None:
+        return "(not measured yet: run scripts/bench_train.py)"
+    theirs = {"mle_epoch_s": 17, "adv_iter_s": 40, "sample_10k_s": 15, "peak_rss_mb": 5300}
+    target = {"mle_epoch_s": 4, "adv_iter_s": 4, "sample_10k_s": 1.5, "peak_rss_mb": 1000}
+    names = {"mle_epoch_s": "MLE epoch (s)", "adv_iter_s": "adversarial iteration, 5 D + 1 G (s)",
+             "sample_10k_s": "sample 10,000 sentences (s)", "peak_rss_mb": "peak memory (MB)"}
+    rows = [f"| {names[k]} | {theirs[k]:,} | {b[k]:,} | {theirs[k] / b[k]:.1f}x | {target[k]:,} | "
+            f"{'reached' if b[k] <= target[k] else 'missed'} |" for k in names]
+    return ("| `configs/coco_relgan_speed.toml` on this CPU | TextGAN-PyTorch RelGAN | ours | speed-up | target | |\n"
+            "|---|---|---|---|---|---|\n" + "\n".join(rows) +
+            f"\n\n{b['machine']}, {b['threads']} torch threads, torch {b['torch']}, {b['precision']}; vocabulary "
+            f"{b['vocab']:,}, length {b['seq_len']}, mean of {b['adv_iters_timed']} adversarial iterations after a warm-up.")
+
+
+def gpu_bench() -> str:
+    variants = [("train_cuda.json", "fp32, eager"), ("train_cuda_graphs.json", "fp32, CUDA-graph sampling"),
+                ("train_cuda_bf16.json", "bf16 autocast, eager"),
+                ("train_cuda_bf16_graphs.json", "bf16 autocast, CUDA-graph sampling")]
+    rows, card = [], None
+    for name, label in variants:
+        b = _load(f"results/speed/{name}")
+        if b is None:
+            continue
+        card = b
+        rows.append(f"| {label} | {b['adv_iter_s']:.3f} | {b['adv_iters_per_s']:.2f} | {b['adv_kernel_s']:.3f} "
+                    f"({b['kernel_fraction']:.0%}) | {b['mle_epoch_s']:.2f} | {b['sample_10k_s']:.2f} | {b['peak_gpu_mb']:,.0f} |")
+    if not rows:
+        return "(not measured yet: run scripts/gpu_check.sh on a machine with a GPU)"
+    return ("| `configs/coco_relgan_speed.toml` on the GPU | adversarial iteration (s) | iterations / s | "
+            "GPU kernel time per iteration (s, share of wall) | MLE epoch (s) | 10,000 samples (s) | peak GPU memory (MB) |\n"
+            "|---|---|---|---|---|---|---|\n" + "\n".join(rows) +
+            f"\n\n{card['device']}, torch {card['torch']}, {card['machine']}; same configuration and vocabulary "
+            f"({card['vocab']:,}) as the CPU table. Kernel time: one profiled iteration (torch.profiler), "
+            f"against the mean wall time of {card['adv_iters_timed']} unprofiled ones.")
+
+
+def grammar_bench() -> str:
+    parts = []
+    for grammar in ("arith", "kusner"):
+        d = _load(f"results/grammar/{grammar}.json")
+        if d is None:
+            continue
+        ref = d["reference"]
+        nseeds = {len(v["seeds"]) for v in d["runs"].values()}
+        head = (f"| `{grammar}` ({'/'.join(map(str, sorted(nseeds)))} seeds, mean ± std) | valid | unique | "
+                "grammar NLL of valid samples (x grammar's own) | generator NLL of held-out strings (x exact) | "
+                "wall per run | targets |\n|---|---|---|---|---|---|---|")
+        rows = []
+        for key in ("mle", "gan", "scratch", "mle_long", "gan_long"):
+            if key not in d["runs"]:
+                continue
+            r = d["runs"][key]
+            m, sd = r["mean"], r["std"]
+            hit = (m["valid"] >= 0.99, abs(m["nll_samples_ratio"] - 1) <= 0.05, m["gen_nll_test_ratio"] - 1 <= 0.05)
+            verdict = ", ".join(f"{name} {'reached' if ok else 'missed'}"
+                                for name, ok in zip((f"valid ({m['valid']:.4f})", "sample NLL", "held-out NLL"), hit))
+            rows.append(f"| {r['label']} | {m['valid']:.3f} ± {sd['valid']:.3f} | {m['unique']:.3f} ± {sd['unique']:.3f} | "
+                        f"{m['nll_samples']:.2f} (x{m['nll_samples_ratio']:.3f} ± {sd['nll_samples_ratio']:.3f}) | "
+                        f"{m['gen_nll_test']:.2f} (x{m['gen_nll_test_ratio']:.3f} ± {sd['gen_nll_test_ratio']:.3f}) | "
+                        f"{m['wall_s']:.0f} s | {verdict} |")
+        rows.append(f"| strings drawn from the grammar ({ref['n']:,}, held out) | {ref['valid']:.3f} | {ref['unique']:.3f} | "
+                    f"{ref['nll_valid']:.2f} (x1) | {ref['nll_valid']:.2f} (x1: the least possible) | - | - |")
+        parts.append(head + "\n" + "\n".join(rows))
+    if not parts:
+        return "(not measured yet: run scripts/bench_grammar.py)"
+    d = _load("results/grammar/arith.json") or _load("results/grammar/kusner.json")
+    return "\n\n".join(parts) + f"\n\n2,000 samples per run; {d['machine']}; torch {d['torch']}."
+
+
+PUBLISHED_ORACLE = [("MLE", "9.038", "SeqGAN (AAAI 2017), via RelGAN Table 1"), ("SeqGAN", "8.736", "RelGAN Table 1"),
+                    ("RankGAN", "8.247", "RelGAN Table 1"), ("LeakGAN", "7.038", "RelGAN Table 1"),
+                    ("RelGAN", "6.680 ± 0.343", "RelGAN Table 1"), ("real data", "5.750", "RelGAN Table 1")]
+PUBLISHED_COCO = [("MLE", ".731 | .497 | .305 | .189", ".916 | .769 | .583 | .408", ".718"),
+                  ("SeqGAN", ".745 | .498 | .294 | .180", ".950 | .840 | .670 | .489", "1.082"),
+                  ("RankGAN", ".743 | .467 | .264 | .156", "", "1.344"),
+                  ("LeakGAN", ".746 | .528 | .355 | .230", ".966 | .913 | .848 | .780", ".679"),
+                  ("RelGAN(100)", ".849 | .687 | .502 | .331", "", ".756"),
+                  ("RelGAN(1000)", ".814 | .634 | .455 | .303", "", ".655")]
+RELGAN100 = {"bleu2": .849, "bleu3": .687, "bleu4": .502, "bleu5": .331}
+
+
+def _ms(d: dict, k: str, fmt: str = ".3f") -> str:
+    return f"{d['mean'][k]:{fmt}} ± {d['std'][k]:{fmt}}"
+
+
+def _seed_means(rows: list[dict], label: str) -> dict[float, dict]:
+    """Per temperature, the seed-mean of every figure of one variant's sweep rows."""
+    mine = [r for r in rows if r["label"] == label]
+    out = {}
+    for t in sorted({r["temperature"] for r in mine}):
+        at = [r for r in mine if r["temperature"] == t]
+        out[t] = {k: sum(r[k] for r in at) / len(at) for k in at[0] if isinstance(at[0][k], float)}
+    return out
+
+
+def _gap_se(d: dict, key: str) -> dict[float, float]:
+    """Per temperature, the standard error of (GAN seed mean - MLE seed mean) of one figure,
+    sqrt((sd_gan^2 + sd_mle^2) / seeds): the noise against which a GAN-MLE gap is judged."""
+    import statistics
+
+    groups: dict = {}
+    for r in d["sweep"]["rows"]:
+        groups.setdefault((r["label"], r["temperature"]), []).append(r[key])
+    labels = [d["variants"][v]["label"] for v in ("mle", "gan")]
+    out = {}
+    for t in d["sweep"]["temperatures"]:
+        vals = [groups[(label, t)] for label in labels]
+        n = min(len(v) for v in vals)
+        out[t] = (sum(statistics.variance(v) for v in vals) / n) ** 0.5 if n > 1 else 0.0
+    return out
+
+
+def _sweep_rows(d: dict, keys: tuple[str, ...]) -> tuple[dict, list[str]]:
+    """(seed means per variant and temperature, one table row per temperature: the MLE's figures,
+    the GAN's, and the GAN's distance from the MLE curve ± the standard error of a GAN-MLE difference)."""
+    sweep = {k: _seed_means(d["sweep"]["rows"], v["label"]) for k, v in d["variants"].items()}
+    gap_at = {r["temperature"]: r["gan_better_by"] for r in d["gan_against_mle_curve"]}
+    se = _gap_se(d, d["sweep"]["y"])
+    rows = []
+    for t in d["sweep"]["temperatures"]:
+        cells = [f"{sweep[v][t][k]:.3f}" for v in ("mle", "gan") for k in keys]
+        gap = gap_at.get(t)
+        rows.append(f"| {t:g} | " + " | ".join(cells) + f" | {'-' if gap is None else f'{gap:+.3f} ± {se[t]:.3f}'} |")
+    return sweep, rows
+
+
+def _where(d: dict) -> str:
+    v = d["variants"]
+    return (f"{len(v['mle']['seeds'])} seeds; {d['machine']}; torch {d['torch']}; `{d['config']}`"
+            + (f" with {', '.join(d['overrides'])}" if d["overrides"] else "") + f"; {d['num_samples']:,} samples per figure; "
+            f"wall per seed: MLE {v['mle']['mean']['wall_s']:.0f} s, then GAN {v['gan']['mean']['wall_s']:.0f} s.")
+
+
+def _sizes(bench: str, one) -> str:
+    """One table per saved result of a benchmark: the CPU size, other recipes, the full size once run."""
+    parts = []
+    for path in sorted((ROOT / "results" / bench).glob("*.json"), key=lambda p: (p.stem != "cpu", p.stem)):
+        d = json.loads(path.read_text())
+        title = "At full size" if d["size"] == "full" else "At the size that fits a 2-core CPU"
+        if d["overrides"]:
+            title += ", with " + ", ".join(f"`{o}`" for o in d["overrides"])
+        if d.get("mle_from"):
+            title += f" (the MLE runs of `{d['mle_from']}.json`)"
+        parts.append(f"**{title}** (`results/{bench}/{path.name}`):\n\n" + one(d))
+    return "\n\n".join(parts) or f"(not measured yet: run scripts/bench_seeds.py {bench})"
+
+
+def oracle_bench() -> str:
+    return _sizes("oracle", _oracle_table)
+
+
+def coco_bench() -> str:
+    return _sizes("coco", _coco_table)
+
+
+def _oracle_table(d: dict) -> str:
+    mle, gan = d["variants"]["mle"], d["variants"]["gan"]
+    base = mle["mean"]["nll_test"]
+    rows = [f"| ours: {v['label']} | {_ms(v, 'nll_oracle')} | {_ms(v, 'nll_test')} | "
+            f"x{v['mean']['nll_test'] / base:.3f} |" for v in (mle, gan)]
+    rows.append(f"| ours: real data (the oracle's {d['real_data']['n']:,} held-out samples) | "
+                f"{d['real_data']['nll_oracle']:.3f} | - | - |")
+    rows += [f"| published: {m} ({src}) | {v} | - | - |" for m, v, src in PUBLISHED_ORACLE]
+    g = gan["mean"]
+    verdict = (f"Targets at sampling temperature 1: NLL_oracle ≤ 6.5 **{'reached' if g['nll_oracle'] <= 6.5 else 'missed'}** "
+               f"({g['nll_oracle']:.3f}); NLL_test ≤ 1.1 × our MLE's **"
+               f"{'reached' if g['nll_test'] <= 1.1 * base else 'missed'}** (x{g['nll_test'] / base:.3f}).")
+    sweep, srows = _sweep_rows(d, ("nll_oracle", "nll_test"))
+    best = []
+    for key, v in d["variants"].items():
+        ok = [(t, r) for t, r in sweep[key].items() if r["nll_test"] <= 1.1 * base]
+        if ok:
+            t, r = min(ok, key=lambda tr: tr[1]["nll_oracle"])
+            best.append(f"{v['label']}: {r['nll_oracle']:.3f} at T = {t:g} (NLL_test x{r['nll_test'] / base:.3f})")
+    return ("| SeqGAN oracle, length 20 | NLL_oracle (lower = better samples) | NLL_test (lower = more of the data covered) | "
+            "NLL_test ÷ our MLE's |\n|---|---|---|---|\n" + "\n".join(rows) + "\n\n" + verdict + "\n\n"
+            "Over sampling temperatures (seed means; NLL_test at the same temperature; the last column: how much lower "
+            "the GAN's NLL_oracle is than the MLE curve's at the same NLL_test, linear between MLE temperatures, ± the standard "
+            "error of a difference of seed means):\n\n"
+            "| T | MLE NLL_oracle | MLE NLL_test | GAN NLL_oracle | GAN NLL_test | GAN better than MLE curve by |\n"
+            "|---|---|---|---|---|---|\n"
+            + "\n".join(srows) + "\n\nLowest NLL_oracle on the sweep whose NLL_test stays within 1.1 × our MLE's at T = 1: "
+            + "; ".join(best) + ".\n\n" + _where(d))
+
+
+def _coco_table(d: dict) -> str:
+    mle, gan, real = d["variants"]["mle"], d["variants"]["gan"], d["real_data"]
+    cells = lambda v, ks: " | ".join(_ms(v, k) for k in ks)
+    bk, sk = [f"bleu{n}" for n in range(2, 6)], [f"self_bleu{n}" for n in range(2, 6)]
+    rows = [f"| ours: {v['label']} | {cells(v, bk)} | {cells(v, sk)} | {_ms(v, 'nll_test')} | {_ms(v, 'nll_gen_train')} |"
+            for v in (mle, gan)]
+    rows.append(f"| ours: real data (the {real['n']:,} training captions as samples) | "
+                + " | ".join(f"{real[k]:.3f}" for k in bk) + " | " + " | ".join(f"{real[k]:.3f}" for k in sk) + " | - | - |")
+    for name, b, s, nll in PUBLISHED_COCO:
+        rows.append(f"| published: {name} | {b} | {s or '- | - | - | -'} | - | {nll} |")
+    rows.append("| published: training set (Texygen) | - | - | - | - | .892 | .747 | .573 | .415 | - | - |")
+    g = gan["mean"]
+    hits = [f"BLEU-{k[-1]} {g[k]:.3f} vs {v:.3f} {'reached' if g[k] >= v else 'missed'}" for k, v in RELGAN100.items()]
+    se = _gap_se(d, "bleu4")
+    gaps = [(r["gan_better_by"], se[r["temperature"]]) for r in d["gan_against_mle_curve"] if r["gan_better_by"] is not None]
+    neg = [g for g, _ in gaps if g < 0]
+    below = sum(g < -2 * s for g, s in gaps)
+    # on or above: no point below by more than two standard errors, and not below at every point
+    ok = bool(gaps) and not below and len(neg) < len(gaps)
+    curve = (f"the GAN's curve on or above the MLE curve: **{'reached' if ok else 'missed'}** "
+             f"({len(neg)} of the {len(gaps)} GAN temperatures inside the MLE curve's Self-BLEU-4 range lie below it in "
+             f"the seed mean{f' (by up to {-min(neg):.3f} BLEU-4)' if neg else ''}, {below} of them by more than two "
+             "standard errors of the difference; outside that range there is nothing to compare)")
+    _, srows = _sweep_rows(d, ("bleu2", "bleu4", "self_bleu4", "nll_test"))
+    return ("| MS COCO captions | BLEU-2 | BLEU-3 | BLEU-4 | BLEU-5 | Self-BLEU-2 | Self-BLEU-3 | Self-BLEU-4 | Self-BLEU-5 | "
+            "NLL_gen test | NLL_gen train |\n|---|---|---|---|---|---|---|---|---|---|---|\n" + "\n".join(rows) + "\n\n"
+            f"Targets: BLEU at sampling temperature 1 ≥ RelGAN(100)'s: **{'reached' if all(g[k] >= v for k, v in RELGAN100.items()) else 'missed'}** "
+            f"({'; '.join(hits)}); {curve}.\n\n"
+            "Over sampling temperatures (seed means; the last column: the GAN's BLEU-4 minus the MLE curve's BLEU-4 at the "
+            "same Self-BLEU-4, linear between MLE temperatures, ± the standard error of a difference of seed means):\n\n"
+            "| T | MLE BLEU-2 | MLE BLEU-4 | MLE Self-BLEU-4 | MLE NLL_gen test | GAN BLEU-2 | GAN BLEU-4 | GAN Self-BLEU-4 | "
+            "GAN NLL_gen test | GAN − MLE curve |\n|---|---|---|---|---|---|---|---|---|---|\n" + "\n".join(srows)
+            + "\n\n" + _where(d))
+
+
+def _where_short(d: dict) -> str:
+    """Size and device of a benchmark result, for a headline table."""
+    size = "full size" if d["size"] == "full" else "reduced size that fits a 2-core CPU"
+    return f"{size}, {len(d['variants']['mle']['seeds'])} seeds, {d['machine']}"
+
+
+def headline_grammar() -> str:
+    rows = []
+    for grammar in ("arith", "kusner"):
+        d = _load(f"results/grammar/{grammar}.json")
+        if d is None:
+            continue
+        for key in ("gan", "mle", "scratch"):
+            r = d["runs"][key]["mean"]
+            rows.append(f"| `{grammar}` | ours: {d['runs'][key]['label']} | {r['valid']:.3f} | {r['unique']:.3f} | "
+                        f"x{r['nll_samples_ratio']:.3f} | x{r['gen_nll_test_ratio']:.3f} |")
+        ref = d["reference"]
+        rows.append(f"| `{grammar}` | real data: strings drawn from the grammar | {ref['valid']:.3f} | {ref['unique']:.3f} | x1 | x1 |")
+    if not rows:
+        return "(not measured yet: run scripts/bench_grammar.py)"
+    return ("| grammar | run (3 seeds, 2-core CPU, mean) | valid | unique | grammar NLL of samples ÷ the grammar's own | "
+            "generator NLL of held-out strings ÷ exact |\n|---|---|---|---|---|---|\n" + "\n".join(rows)
+            + "\n\nNo published figure to set beside these: Kusner & Hernández-Lobato show samples, not rates.")
+
+
+def headline_oracle() -> str:
+    d = _load("results/oracle/cpu.json")
+    if d is None:
+        return "(not measured yet: run scripts/bench_seeds.py oracle)"
+    mle, gan = d["variants"]["mle"], d["variants"]["gan"]
+    rows = [f"| ours: {gan['label']} | {_ms(gan, 'nll_oracle')} | {_ms(gan, 'nll_test')} |",
+            f"| ours: {mle['label']} | {_ms(mle, 'nll_oracle')} | {_ms(mle, 'nll_test')} |"]
+    rows += [f"| published: {m} ({src}) | {v} | - |" for m, v, src in PUBLISHED_ORACLE if m in ("MLE", "RelGAN")]
+    rows.append(f"| real data: the oracle's {d['real_data']['n']:,} held-out samples | {d['real_data']['nll_oracle']:.3f} | - |")
+    return ("| SeqGAN oracle, length 20 | NLL_oracle | NLL_test |\n|---|---|---|\n" + "\n".join(rows)
+            + f"\n\nOurs: {_where_short(d)}; the full size (RelGAN's 3,000 iterations) has not been run yet.")
+
+
+def headline_coco() -> str:
+    d = _load("results/coco/cpu.json")
+    if d is None:
+        return "(not measured yet: run scripts/bench_seeds.py coco)"
+    ks = ("bleu2", "bleu3", "bleu4", "bleu5", "self_bleu4")
+    rows = [f"| ours: {v['label']} | " + " | ".join(f"{v['mean'][k]:.3f}" for k in ks) + " |"
+            for v in (d["variants"]["gan"], d["variants"]["mle"])]
+    for name, b, sb, _ in PUBLISHED_COCO:
+        if name in ("MLE", "RelGAN(100)"):
+            rows.append(f"| published: {name} (RelGAN Table 2{'; Self-BLEU: Texygen' if sb else ''}) | {b} | "
+                        f"{sb.split(' | ')[2] if sb else '-'} |")
+    real = d["real_data"]
+    rows.append("| real data: the training captions as samples | " + " | ".join(f"{real[k]:.3f}" for k in ks) + " |")
+    return ("| MS COCO captions | BLEU-2 | BLEU-3 | BLEU-4 | BLEU-5 | Self-BLEU-4 |\n|---|---|---|---|---|---|\n"
+            + "\n".join(rows) + f"\n\nOurs: 10,000 samples against all 10,000 test captions; {_where_short(d)}; "
+            "the full size has not been run yet.")
+
+
+TABLES = {"arith_default": arith_default, "arith_ablation": arith_ablation, "arith_schedule": arith_schedule,
+          "bleu_bench": bleu_bench, "data_bench": data_bench, "train_bench": train_bench, "gpu_bench": gpu_bench,
+          "grammar_bench": grammar_bench, "oracle_bench": oracle_bench, "coco_bench": coco_bench,
+          "headline_grammar": headline_grammar, "headline_oracle": headline_oracle, "headline_coco": headline_coco}
+FILES = ("README.md", "docs/results.md", "docs/performance.md")
+
+
+def render(text: str) -> str:
+    def fill(m: re.Match) -> str:
+        name = m.group(1)
+        if name not in TABLES:
+            raise SystemExit(f"a rendered block names an unknown table {name!r}")
+        return f"<!-- results:{name} -->\n{TABLES[name]()}\n<!-- /results -->"
+    return re.sub(r"<!-- results:(\w+) -->.*?<!-- /results -->", fill, text, flags=re.S)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--check", action="store_true")
+    args = ap.parse_args()
+    stale = []
+    for rel in FILES:
+        path = ROOT / rel
+        text = path.read_text()
+        new = render(text)
+        if new != text:
+            stale.append(rel)
+            if not args.check:
+                path.write_text(new)
+    if args.check and stale:
+        sys.exit(f"{', '.join(stale)}: tables differ from the result files; run scripts/render_docs.py")
+
+
+if __name__ == "__main__":
+    main()
