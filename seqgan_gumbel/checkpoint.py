@@ -11,6 +11,7 @@ import hashlib
 import io
 import os
 import tempfile
+import warnings
 from pathlib import Path
 
 import torch
@@ -62,19 +63,48 @@ def save_checkpoint(path: Path, state: dict, *, keep_previous: bool = True) -> N
                        keep_previous=path.with_name(PREVIOUS_NAME) if keep_previous else None)
 
 
-def _read(path: Path) -> dict:
+# What each use needs of a checkpoint's state.
+GENERATOR_KEYS = ("config", "vocab", "max_len", "banned", "generator")
+RESUME_KEYS = GENERATOR_KEYS + ("discriminator", "opt_mle", "opt_g", "opt_d", "global_step", "mle_steps",
+                                "rng_cpu", "stream")
+
+
+def _torch_load(source, path: Path, what: str):
+    """torch.load with weights_only (no arbitrary objects), its warnings silenced: any failure is
+    one UserError naming the file."""
     try:
-        outer = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:  # truncated, corrupted or not a checkpoint at all
-        raise UserError(f"checkpoint {path} cannot be read ({type(e).__name__}); "
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return torch.load(source, map_location="cpu", weights_only=True)
+    except Exception as e:  # truncated, corrupted, a forbidden type, or not a checkpoint at all
+        detail = "a type a checkpoint may not hold" if "weights_only" in str(e) else type(e).__name__
+        raise UserError(f"checkpoint {path} cannot be read ({what}: {detail}); "
                         f"it is damaged or not a seqgan_gumbel checkpoint") from None
+
+
+def _read(path: Path) -> dict:
+    outer = _torch_load(path, path, "outer file")
     if not isinstance(outer, dict) or outer.get("format") != FORMAT:
         raise UserError(f"checkpoint {path} is not a {FORMAT} checkpoint; "
                         f"it was written by another program or version")
-    payload = outer["payload"].numpy().tobytes()
+    payload = outer.get("payload")
+    if not isinstance(payload, torch.Tensor) or payload.dtype != torch.uint8:
+        raise UserError(f"checkpoint {path} has no payload; it is damaged")
+    payload = payload.numpy().tobytes()
     if hashlib.sha256(payload).hexdigest() != outer.get("sha256"):
         raise UserError(f"checkpoint {path} fails its SHA-256 check: it was altered or damaged on disk")
-    return torch.load(io.BytesIO(payload), map_location="cpu", weights_only=True)
+    state = _torch_load(io.BytesIO(payload), path, "sealed state")
+    if not isinstance(state, dict):
+        raise UserError(f"checkpoint {path} holds a {type(state).__name__}, not a run's state; it is damaged")
+    return state
+
+
+def require(state: dict, keys: tuple[str, ...], path, what: str) -> None:
+    """A UserError naming the file unless the checkpoint's state has every key this use needs."""
+    missing = [k for k in keys if k not in state]
+    if missing:
+        raise UserError(f"checkpoint {path} is not {what}: it lacks {', '.join(missing[:4])}"
+                        f"{'...' if len(missing) > 4 else ''}")
 
 
 def checkpoint_path(run_or_file: str | Path) -> Path:

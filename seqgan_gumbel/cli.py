@@ -29,6 +29,39 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
+def _whole(text: str, low: int, high: int) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not low <= value <= high:
+        raise argparse.ArgumentTypeError(f"{text} is out of range ({low} to {high:,})")
+    return value
+
+
+def _count(text: str) -> int:
+    return _whole(text, 1, 10**8)
+
+
+def _count0(text: str) -> int:
+    return _whole(text, 0, 10**8)
+
+
+def _seed(text: str) -> int:
+    return _whole(text, 0, 2**31 - 1)
+
+
+def _positive(text: str) -> float:
+    """A temperature: a finite number above 0 (at most 1e4)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value <= 1e4:      # also refuses nan and inf
+        raise argparse.ArgumentTypeError(f"{text} must be a positive finite number (at most 1e4)")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="seqgan-gumbel", description="GANs for discrete sequences through the Gumbel-softmax.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -70,13 +103,13 @@ def _sample_parser(sub) -> None:
     s = sub.add_parser("sample", help="draw samples from a trained run",
                        description="Draw sequences from a run's generator, one per line, tokens separated by spaces.")
     s.add_argument("--run", metavar="DIR", required=True, help="run directory written by train")
-    s.add_argument("--num", metavar="N", type=int, default=1000, help="number of samples (default 1000)")
-    s.add_argument("--temperature", metavar="T", type=float, default=1.0,
+    s.add_argument("--num", metavar="N", type=_count, default=1000, help="number of samples (default 1000)")
+    s.add_argument("--temperature", metavar="T", type=_positive, default=1.0,
                    help="sampling temperature: logits are divided by T before sampling (1 = the model's own "
                         "distribution, < 1 sharper, > 1 flatter). The Gumbel-softmax relaxation temperature tau "
                         "does not change which token is drawn, so this is the only temperature sampling has.")
-    s.add_argument("--tau", metavar="T", type=float, dest="old_tau", help=argparse.SUPPRESS)  # renamed: notice
-    s.add_argument("--seed", metavar="S", type=int, default=0, help="random seed (default 0)")
+    s.add_argument("--tau", metavar="T", type=_positive, dest="old_tau", help=argparse.SUPPRESS)  # renamed: notice
+    s.add_argument("--seed", metavar="S", type=_seed, default=0, help="random seed (default 0)")
     s.add_argument("--out", metavar="FILE", help="write here (atomically) instead of standard output")
     s.add_argument("--device", default="cpu", help="cpu (default), cuda, cuda:N or auto")
 
@@ -94,7 +127,7 @@ def _evaluate_parser(sub) -> None:
                                                "oracle, training set and references")
     e.add_argument("--grammar", metavar="NAME", help="arith, kusner or a .cfg file (default: the --run's)")
     e.add_argument("--train", metavar="FILE", help="training sequences, for novelty (default: the --run's train.txt)")
-    e.add_argument("--reference", metavar="N", type=int, default=None,
+    e.add_argument("--reference", metavar="N", type=_count0, default=None,
                    help="grammar: also score N strings drawn from the grammar (default: as many as the samples; 0 = skip)")
     e.add_argument("--oracle", metavar="FILE.npz",
                    help="oracle weights; the samples are token ids (default for an oracle --run: its oracle.npz)")
@@ -106,9 +139,9 @@ def _evaluate_parser(sub) -> None:
                    help="text: NLTK smoothing method 1 (epsilon 0.1, the GAN papers') or none (default method1)")
     e.add_argument("--corpus-bleu", action="store_true",
                    help="text: NLTK corpus_bleu (counts summed over samples) instead of the mean of sentence BLEU")
-    e.add_argument("--num", metavar="N", type=int, default=2000, help="samples drawn from --run when no --samples (default 2000)")
-    e.add_argument("--temperature", metavar="T", type=float, default=1.0, help="sampling temperature for drawn samples (default 1)")
-    e.add_argument("--seed", type=int, default=0, help="seed for drawn samples and reference strings (default 0)")
+    e.add_argument("--num", metavar="N", type=_count, default=2000, help="samples drawn from --run when no --samples (default 2000)")
+    e.add_argument("--temperature", metavar="T", type=_positive, default=1.0, help="sampling temperature for drawn samples (default 1)")
+    e.add_argument("--seed", type=_seed, default=0, help="seed for drawn samples and reference strings (default 0)")
     e.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
 
 def _sweep_parser(sub) -> None:
@@ -121,9 +154,9 @@ def _sweep_parser(sub) -> None:
     w.add_argument("--label", metavar="NAME", action="append", help="a legend label per --run (default: directory names)")
     w.add_argument("--temperatures", metavar="T,T,...", default="0.5,0.7,0.85,1.0,1.2,1.5",
                    help="sampling temperatures (default 0.5,0.7,0.85,1.0,1.2,1.5)")
-    w.add_argument("--num", metavar="N", type=int, default=1000, help="samples per temperature (default 1000)")
+    w.add_argument("--num", metavar="N", type=_count, default=1000, help="samples per temperature (default 1000)")
     w.add_argument("--order", metavar="N", type=int, default=4, help="corpora: BLEU / Self-BLEU order (default 4)")
-    w.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
+    w.add_argument("--seed", type=_seed, default=0, help="sampling seed (default 0)")
     w.add_argument("--out", metavar="DIR", help="output directory (default: FIRST_RUN/sweep)")
 
 def _data_parser(sub) -> None:
@@ -152,10 +185,10 @@ def _toy_parser(sub) -> None:
                                    "discriminator learns p = (0, 0, 0.1, 0.3, 0.6). Prints the learned "
                                    "distribution per epoch and saves a heatmap of learned - true.")
     y.add_argument("--out", metavar="FILE.png", default="toy_heatmap.png", help="heatmap PNG (default toy_heatmap.png)")
-    y.add_argument("--epochs", type=int, default=40, help="epochs (default 40)")
-    y.add_argument("--tau", type=float, default=0.5, help="Gumbel-softmax relaxation temperature tau (default 0.5)")
+    y.add_argument("--epochs", type=_count, default=40, help="epochs (default 40)")
+    y.add_argument("--tau", type=_positive, default=0.5, help="Gumbel-softmax relaxation temperature tau (default 0.5)")
     y.add_argument("--hard", action="store_true", help="straight-through samples")
-    y.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    y.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -174,16 +207,38 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into head and the like: not an error of ours
         sys.stderr.close()
         return 0
+    except OSError as e:     # the operating system refused mid-way: permissions, a full disk
+        from .paths import MACHINE_ERRNOS, os_error_line
+
+        print(f"seqgan-gumbel {args.command}: error: {os_error_line(e)}", file=sys.stderr)
+        return 1 if e.errno in MACHINE_ERRNOS else 2
     except Exception as e:
         from .stopping import Interrupted, NonFiniteLoss
 
         if isinstance(e, Interrupted):
             print(f"seqgan-gumbel {args.command}: {e}", file=sys.stderr)
             return 128 + e.signum
-        if not isinstance(e, NonFiniteLoss):
-            raise
-        print(f"seqgan-gumbel {args.command}: error: {e}", file=sys.stderr)
+        if isinstance(e, NonFiniteLoss):
+            print(f"seqgan-gumbel {args.command}: error: {e}", file=sys.stderr)
+            return 1
+        print(f"seqgan-gumbel {args.command}: internal error: {type(e).__name__}: "
+              f"{(str(e).splitlines() or [''])[0][:200]}; the full traceback is in {_save_traceback(args.command)} "
+              f"(please report it)", file=sys.stderr)
         return 1
+
+
+def _save_traceback(command: str) -> str:
+    """Write the current exception's traceback to a file of its own and return its path."""
+    import os
+    import tempfile
+    import time
+    import traceback
+
+    fd, path = tempfile.mkstemp(prefix=f"seqgan-gumbel-{command}-{time.strftime('%Y%m%d-%H%M%S')}-",
+                                suffix=".txt")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(f"seqgan-gumbel {' '.join(sys.argv[1:])}\n\n{traceback.format_exc()}")
+    return path
 
 
 if __name__ == "__main__":

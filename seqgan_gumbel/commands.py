@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from .errors import UserError
+from .paths import output_dir, output_file
 
 
 def train(args) -> int:
@@ -87,6 +88,8 @@ def sample(args) -> int:
                       "Gumbel-softmax relaxation temperature of training); read as --temperature here")
         args.temperature = args.old_tau
     _check_sampling(args.num, args.temperature)
+    if args.out:
+        output_file(args.out, "--out")
     run = load_run(args.run, args.device)
     samples = draw_samples(run.generator, run.vocab, args.num, temperature=args.temperature, seed=args.seed,
                            progress=True)
@@ -185,11 +188,11 @@ def sweep(args) -> int:
         temps = [float(t) for t in args.temperatures.split(",") if t.strip()]
     except ValueError:
         raise UserError(f"--temperatures {args.temperatures!r}: give numbers, e.g. 0.7,1.0,1.3") from None
-    if not temps or min(temps) <= 0:
-        raise UserError("--temperatures must be positive numbers")
+    if not temps or not all(0 < t <= 1e4 for t in temps):      # also refuses nan and inf
+        raise UserError(f"--temperatures {args.temperatures!r}: give positive finite numbers, e.g. 0.7,1.0,1.3")
     if args.num < 2 or not 1 <= args.order <= 9:
         raise UserError("--num must be at least 2 and --order between 1 and 9")
-    out = Path(args.out) if args.out else Path(args.run[0]) / "sweep"
+    out = output_dir(args.out if args.out else Path(args.run[0]) / "sweep", "--out")
     rows = sweep(args.run, temps, args.num, args.seed, args.order, out, args.label)
     for r in rows:
         figs = ", ".join(f"{k} {v:.4g}" for k, v in r.items() if isinstance(v, float) and k != "temperature")
@@ -210,6 +213,8 @@ def data(args) -> int:
 def report(args) -> int:
     from .plots import run_report
 
+    if (Path(args.run) / "metrics.jsonl").is_file():
+        output_file(Path(args.run) / "report.png", "report")
     print(f"report written to {run_report(args.run)}")
     return 0
 
@@ -220,8 +225,8 @@ def toy(args) -> int:
     from .plots import toy_heatmap
     from .toy import ToyConfig, total_variation, train_toy
 
-    if args.epochs < 1 or not args.tau > 0:
-        raise UserError("--epochs must be at least 1 and --tau positive")
+    out = Path(args.out)
+    out = output_file(out if out.suffix or out.is_dir() else out.with_name(out.name + ".png"), "--out")
     cfg = ToyConfig(epochs=args.epochs, tau=args.tau, hard=args.hard, seed=args.seed)
     target = torch.tensor(cfg.target)
 
@@ -230,6 +235,6 @@ def toy(args) -> int:
               f"TV = {total_variation(probs, target):.3f}")
 
     history = train_toy(cfg, on_epoch=show)
-    toy_heatmap(history, target, args.out)
-    print(f"heatmap written to {args.out}")
+    toy_heatmap(history, target, out)
+    print(f"heatmap written to {out}")
     return 0

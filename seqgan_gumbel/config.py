@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import sys
 import tomllib
 import typing
@@ -16,6 +17,7 @@ CRITIC_INPUTS = ("one-hot", "relaxed")
 LOSSES = ("standard", "rsgan", "wgan-gp", "hinge")
 HIGHWAYS = ("gated", "shared")
 PRECISIONS = ("fp32", "bf16")
+INT_LIMIT = 2**31 - 1        # every integer key (seeds, sizes, step counts) within a C int
 
 
 @dataclass
@@ -64,8 +66,7 @@ class DiscriminatorConfig:
     dropout: float = 0.25
     minibatch_std: bool = True   # batch-diversity feature, so collapse is visible to it
     num_rep: int = 1             # cnn: RelGAN's multiple representations (embedding split in num_rep)
-    highway: str = "gated"       # cnn: gated (separate gate weights, SeqGAN) or shared (RelGAN's one
-                                 # linear layer as both gate and transform)
+    highway: str = "gated"       # cnn: gated (own gate weights, SeqGAN) or shared (RelGAN's one layer)
     head_hidden: int = 0         # cnn: units of a linear layer before the score (RelGAN: 100)
 
 
@@ -95,8 +96,7 @@ class TrainConfig:
     mle_patience: int = 0        # > 0: stop the warm-up after this many evaluations without a better
                                  # held-out NLL, keeping the best generator
     mle_lr: float = 5e-3
-    init_generator: str = ""     # start from this pre-trained generator (a run's pretrained.pt) and
-                                 # skip the warm-up
+    init_generator: str = ""     # start from this pre-trained generator (pretrained.pt); no warm-up
     adv_steps: int = 300
     loss: str = "wgan-gp"        # standard, rsgan, wgan-gp, hinge
     g_lr: float = 1e-4
@@ -117,8 +117,7 @@ class TrainConfig:
 
 @dataclass
 class LogConfig:
-    wandb: bool = False          # also log to Weights & Biases (pip install 'seqgan_gumbel[wandb]');
-                                 # honours WANDB_MODE=offline
+    wandb: bool = False          # also log to Weights & Biases (honours WANDB_MODE=offline)
     wandb_project: str = "seqgan_gumbel"
     report: bool = True          # draw report.png at the end of a run
 
@@ -157,18 +156,20 @@ def _convert(key: str, value, hint):
         if hint is int:
             if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
                 raise ValueError
-            return int(value)
+            if abs(number := int(value)) > INT_LIMIT:
+                raise UserError(f"config key {key}: {value} is out of range (at most {INT_LIMIT:,} in size)")
+            return number
         if hint is float:
-            if isinstance(value, bool):
+            if isinstance(value, bool) or not math.isfinite(number := float(value)):
                 raise ValueError
-            return float(value)
+            return number
         if hint is str:
             if not isinstance(value, str):
                 raise ValueError
             return value
     except (ValueError, TypeError):
         pass
-    name = getattr(hint, "__name__", str(hint))
+    name = "float (a finite number)" if hint is float else getattr(hint, "__name__", str(hint))
     raise UserError(f"config key {key}: {value!r} is not a valid {name}")
 
 
@@ -226,9 +227,9 @@ def load_config(path: str | None, overrides: list[str], notify=stderr_notice) ->
     """Defaults, then the TOML file (if any), then each key=value override; then validate."""
     data: dict = {}
     if path:
-        p = Path(path)
-        if not p.is_file():
-            raise UserError(f"config file {p} does not exist; check the --config path")
+        from .paths import input_file
+
+        p = input_file(path, "config file", "check the --config path")
         try:
             data = tomllib.loads(p.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:

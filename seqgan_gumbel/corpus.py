@@ -24,6 +24,8 @@ def _decoded_lines(path: str | Path, what: str, hint: str) -> list[str]:
     """The lines of a UTF-8 file (the newline ending the last line adds no empty line);
     a missing or non-UTF-8 file is a UserError naming it (and the line)."""
     path = Path(path)
+    if path.is_dir():
+        raise UserError(f"{what} {path} is a folder, not a file; {hint}")
     if not path.is_file():
         raise UserError(f"{what} {path} does not exist; {hint}")
     raw = path.read_bytes().split(b"\n")
@@ -36,6 +38,14 @@ def _decoded_lines(path: str | Path, what: str, hint: str) -> list[str]:
         except UnicodeDecodeError:
             raise UserError(f"{what} {path} is not UTF-8 text (line {lineno}); convert it to UTF-8") from None
     return lines
+
+
+def line_number(path: str | Path, text: str) -> int | str:
+    """The number of the first line of a file that reads `text` once stripped ("?" if none does)."""
+    for lineno, line in enumerate(_decoded_lines(path, "file", "check the path"), 1):
+        if line.strip() == text:
+            return lineno
+    return "?"
 
 
 def read_lines(path: str | Path, what: str = "corpus file") -> list[str]:

@@ -92,12 +92,19 @@ def download(name: str, dest: str | Path, *, base_url: str | None = None, progre
     datasets = DATASETS if datasets is None else datasets
     if name not in datasets:
         raise UserError(f"unknown dataset {name!r}: choose one of {', '.join(datasets)}")
-    dest = Path(dest)
-    if dest.exists() and not dest.is_dir():
-        raise UserError(f"--dest {dest} is a file; choose a directory")
+    from .paths import output_dir
+
+    dest = output_dir(dest, "--dest")
+    created = [p for p in (dest, *dest.parents) if not p.exists()]      # removed again on failure
     dest.mkdir(parents=True, exist_ok=True)
     results = []
-    for f in datasets[name]:
-        url = f"{base_url.rstrip('/')}/{f.url.rsplit('/', 1)[1]}" if base_url else None
-        results.append(fetch(f, dest, url=url, progress=progress))
+    try:
+        for f in datasets[name]:
+            url = f"{base_url.rstrip('/')}/{f.url.rsplit('/', 1)[1]}" if base_url else None
+            results.append(fetch(f, dest, url=url, progress=progress))
+    except BaseException:
+        for p in created:                  # deepest first; only folders this call made, if empty
+            if p.is_dir() and not any(p.iterdir()):
+                p.rmdir()
+        raise
     return results

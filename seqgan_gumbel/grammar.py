@@ -21,6 +21,7 @@ from pathlib import Path
 from .errors import UserError
 
 BUILTIN_GRAMMARS = ("arith", "kusner")
+MAX_GRAMMAR_LEN = 500      # the exact probabilities cost O(max_len^3) per string
 
 
 @dataclass(frozen=True)
@@ -52,14 +53,18 @@ class Grammar:
         self._binary, self._unit, self._lexical, self._order = self._binarize()
         self._inside_cached = lru_cache(maxsize=200_000)(self._inside)
         self.normalizer = sum(self.length_probabilities()[1:])
+        if self.normalizer < 1e-12:   # sampling by rejection would never (or all but never) finish
+            raise UserError(f"grammar {self.name!r} derives a string of at most {self.max_len} tokens with "
+                            f"probability {self.normalizer:.2g}: its rules never (or hardly ever) finish within "
+                            f"the limit (a rule like S -> S a never ends); fix the rules or raise max_len")
 
     # ----------------------------------------------------------------- checks
     def _check(self) -> None:
         where = f"grammar {self.name!r}"
         if self.start not in self.nonterminals:
             raise UserError(f"{where}: start symbol {self.start!r} has no rules")
-        if self.max_len < 1:
-            raise UserError(f"{where}: max_len must be at least 1")
+        if not 1 <= self.max_len <= MAX_GRAMMAR_LEN:
+            raise UserError(f"{where}: max_len must be between 1 and {MAX_GRAMMAR_LEN}, got {self.max_len}")
         totals: dict[str, float] = defaultdict(float)
         for r in self.rules:
             if not r.rhs:
@@ -223,7 +228,10 @@ def parse_grammar(text: str, name: str) -> Grammar:
         parts = line.split()
         if parts[0] == "start" and len(parts) == 2:
             start = parts[1]
-        elif parts[0] == "max_len" and len(parts) == 2 and parts[1].isdigit():
+        elif parts[0] == "max_len" and len(parts) == 2:
+            if not parts[1].isdigit() or not 1 <= int(parts[1]) <= MAX_GRAMMAR_LEN:
+                raise UserError(f"grammar {name!r} line {lineno}: max_len must be a whole number from 1 to "
+                                f"{MAX_GRAMMAR_LEN}, got {parts[1]}")
             max_len = int(parts[1])
         elif len(parts) >= 4 and parts[1] == "->":
             try:
@@ -249,7 +257,10 @@ def load_grammar(name_or_path: str, max_len: int | None = None) -> Grammar:
         if not path.suffix or not path.is_file():
             raise UserError(f"unknown grammar {name_or_path!r}: use one of "
                             f"{', '.join(BUILTIN_GRAMMARS)} or the path of a .cfg grammar file")
-        text, name = path.read_text(encoding="utf-8"), path.stem
+        try:
+            text, name = path.read_text(encoding="utf-8"), path.stem
+        except UnicodeDecodeError:
+            raise UserError(f"grammar file {path} is not UTF-8 text; convert it to UTF-8") from None
     g = parse_grammar(text, name)
     if max_len is not None and max_len != g.max_len:
         g = Grammar(name=g.name, start=g.start, max_len=max_len, rules=g.rules)

@@ -49,5 +49,13 @@ def categorical(logits: torch.Tensor, u: torch.Tensor | None = None) -> torch.Te
     cdf = torch.softmax(logits, dim=-1).cumsum_(dim=-1)
     if u is None:
         u = torch.rand(cdf.shape[:-1], device=logits.device, dtype=cdf.dtype)
-    u = u.to(cdf.dtype).unsqueeze(-1) * cdf[..., -1:]
-    return torch.searchsorted(cdf, u).squeeze(-1).clamp_(max=logits.shape[-1] - 1)
+    return search_cdf(cdf, u)
+
+
+def search_cdf(cdf: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
+    """The token k with u * total in (cdf[k-1], cdf[k]], for cumulative sums cdf [..., V] and
+    uniforms u [...] in [0, 1). A token of probability zero has an empty interval; u = 0 (one
+    draw in 2^24 in float32) is moved up to the smallest positive float, since searching for 0
+    itself would return token 0 whatever its probability (<pad>, which is banned)."""
+    value = (u.to(cdf.dtype).unsqueeze(-1) * cdf[..., -1:]).clamp_(min=torch.finfo(cdf.dtype).tiny)
+    return torch.searchsorted(cdf, value).squeeze(-1).clamp_(max=cdf.shape[-1] - 1)

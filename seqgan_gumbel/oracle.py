@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from .errors import UserError
+from .gumbel import search_cdf
 
 GATES = ("i", "f", "o", "c")
 
@@ -68,8 +69,7 @@ class Oracle:
                 h, c, logits = self._step(self.embedding[tok], h, c)
                 # Inverse-CDF draw: one uniform per row (multinomial was 5x slower here).
                 cdf = torch.softmax(logits, dim=1).cumsum_(dim=1)
-                u = torch.rand(b, 1, device=self.device, generator=gen) * cdf[:, -1:]
-                tok = torch.searchsorted(cdf, u).squeeze(1).clamp_(max=self.vocab_size - 1)
+                tok = search_cdf(cdf, torch.rand(b, device=self.device, generator=gen))
                 seq.append(tok)
             out.append(torch.stack(seq, dim=1).cpu())
         return torch.cat(out)
@@ -126,9 +126,9 @@ def nll_of_sequences(oracle: "Oracle", seqs: list[list[int]]) -> dict:
 
 def load_oracle(path: str | Path, device="cpu") -> Oracle:
     """The oracle from an .npz of the published layout (see the module docstring)."""
-    path = Path(path)
-    if not path.is_file():
-        raise UserError(f"oracle file {path} does not exist; check --oracle-params / data.oracle_params")
+    from .paths import input_file
+
+    path = input_file(path, "oracle file", "check --oracle-params / data.oracle_params")
     try:
         with np.load(path) as data:
             params = {k: data[k] for k in data.files}

@@ -96,15 +96,16 @@ def _title(run_dir: Path) -> str:
 
 def run_report(run_dir: str | Path, num_samples: int = 8) -> Path:
     """run_dir/report.png: losses, the relaxation temperature, the data's metrics over steps, a few samples."""
-    import json
-
     from .errors import UserError
 
     run_dir = Path(run_dir)
     metrics = run_dir / "metrics.jsonl"
     if not metrics.is_file():
         raise UserError(f"{run_dir} has no metrics.jsonl; pass a run directory written by train")
-    rows = [json.loads(l) for l in metrics.read_text(encoding="utf-8").splitlines() if l.strip()]
+    from .config import stderr_notice
+    from .rundir import read_metrics
+
+    rows = read_metrics(metrics, stderr_notice)
     samples_file = run_dir / "samples.txt"
     samples = samples_file.read_text(encoding="utf-8").splitlines()[:num_samples] if samples_file.is_file() else []
     plt = _pyplot()

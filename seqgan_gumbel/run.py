@@ -7,7 +7,7 @@ from pathlib import Path
 
 import torch
 
-from .checkpoint import load_checkpoint
+from .checkpoint import GENERATOR_KEYS, load_checkpoint, require
 from .config import Config, from_dict
 from .discriminator import CNNDiscriminator, LSTMDiscriminator
 from .errors import UserError
@@ -31,11 +31,11 @@ def build_discriminator(cfg: Config, vocab: Vocab) -> torch.nn.Module:
                             d.dropout, d.minibatch_std, d.num_rep, vocab.pad, d.highway, d.head_hidden)
 
 
-def resolve_device(name: str, local_rank: int | None = None) -> torch.device:
+def resolve_device(name: str, local_rank: int | None = None, fix: str = "--set train.device=cpu") -> torch.device:
     """auto: the GPU when there is one, else the CPU. Under torchrun (local_rank given) each
-    process takes the GPU of its local rank."""
+    process takes the GPU of its local rank. fix: the flag that chooses the CPU instead."""
     if name.startswith("cuda") and not torch.cuda.is_available():
-        raise UserError(f"device {name!r} asked for, but no CUDA GPU is available; use --set train.device=cpu")
+        raise UserError(f"device {name!r} asked for, but no CUDA GPU is available; use {fix}")
     if name == "auto":
         name = "cuda" if torch.cuda.is_available() else "cpu"
     if name == "cuda" and local_rank is not None:
@@ -86,6 +86,7 @@ class LoadedRun:
 def load_run(run_dir: str | Path, device: str = "cpu") -> LoadedRun:
     """The trained generator of a run directory (or checkpoint file), ready for sampling."""
     state = load_checkpoint(run_dir)
+    require(state, GENERATOR_KEYS, run_dir, "a run's checkpoint")
     try:
         cfg = from_dict(state["config"], "checkpoint config")
         from .validation import validate
@@ -98,7 +99,7 @@ def load_run(run_dir: str | Path, device: str = "cpu") -> LoadedRun:
     except (KeyError, RuntimeError, UserError) as e:
         raise UserError(f"checkpoint in {run_dir} does not match this version of seqgan_gumbel "
                         f"({type(e).__name__}: {str(e).splitlines()[0][:120]})") from None
-    gen.to(resolve_device(device)).eval()
+    gen.to(resolve_device(device, fix="--device cpu")).eval()
     return LoadedRun(cfg, vocab, gen, grammar_of(cfg, max_len), max_len, Path(run_dir),
                      state.get("tokenizer_json") or None)
 

@@ -5,22 +5,32 @@ Only the first process of a torchrun launch writes; the others get NullFiles.
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import socket
 from pathlib import Path
 
-from .checkpoint import CHECKPOINT_NAME, save_checkpoint
+from .checkpoint import CHECKPOINT_NAME, PREVIOUS_NAME, atomic_write_bytes, save_checkpoint
 from .config import to_toml
 from .data import write_lines
 from .errors import UserError
 
 RUN_MARKERS = ("config.toml", CHECKPOINT_NAME, "metrics.jsonl")
+# Everything a run writes into its directory: --overwrite replaces these and nothing else.
+RUN_FILES = RUN_MARKERS + ("vocab.json", "train.txt", "test.txt", "tokenizer.json", "oracle.npz", PREVIOUS_NAME,
+                           "pretrained.pt", "samples.txt", "summary.json", "report.png", "sweep", "wandb")
+LOCK, PREVIOUS_RUN = ".lock", ".previous-run"     # the run's lock; the replaced run, until the first checkpoint
+
+
+def _entries(out: Path) -> list[Path]:
+    return [p for p in out.iterdir() if p.name not in (LOCK, PREVIOUS_RUN)] if out.is_dir() else []
 
 
 def check_run_dir(out: Path, overwrite: bool) -> None:
     """Refuse to mix a new run into an existing one unless asked to replace it."""
     if out.exists() and not out.is_dir():
         raise UserError(f"--out {out} is a file; choose a directory")
-    if out.is_dir() and any(out.iterdir()):
+    if _entries(out):
         if not overwrite:
             raise UserError(f"--out {out} is not empty; pass --overwrite to replace the run there, "
                             f"--resume {out} to continue it, or choose another --out")
@@ -30,20 +40,115 @@ def check_run_dir(out: Path, overwrite: bool) -> None:
 
 
 def prepare_run_dir(out: Path, overwrite: bool) -> None:
-    """Create out, replacing an earlier run there only when asked to."""
+    """Create out; with overwrite, set the earlier run's files aside in out/.previous-run (the
+    user's own files stay), to be deleted once the new run has its first checkpoint."""
     check_run_dir(out, overwrite)
-    if out.is_dir() and any(out.iterdir()):
-        shutil.rmtree(out)
     out.mkdir(parents=True, exist_ok=True)
+    old = [p for p in _entries(out) if p.name in RUN_FILES]
+    if old:
+        aside = out / PREVIOUS_RUN
+        shutil.rmtree(aside, ignore_errors=True)
+        aside.mkdir()
+        for p in old:
+            os.replace(p, aside / p.name)
 
 
-def truncate_metrics(path: Path, global_step: int) -> None:
-    """Drop logged rows past the checkpoint: the resumed run logs those steps again."""
+def restore_previous_run(out: Path) -> None:
+    """The new run failed before its first checkpoint: put the replaced run back."""
+    aside = out / PREVIOUS_RUN
+    if not aside.is_dir():
+        return
+    for p in _entries(out):
+        if p.name in RUN_FILES:
+            shutil.rmtree(p) if p.is_dir() else p.unlink()
+    for p in aside.iterdir():
+        os.replace(p, out / p.name)
+    aside.rmdir()
+
+
+def read_metrics(path: Path, notify=None) -> list[dict]:
+    """The rows of a metrics.jsonl. A last line cut short (the run was killed while writing it)
+    is dropped, with a notice; a damaged line before it is a UserError naming it."""
+    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    rows = []
+    for i, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError:
+            if i < len(lines):
+                raise UserError(f"{path} line {i} is not JSON: the file was damaged; restore it or start "
+                                f"the run again") from None
+            if notify is not None:
+                notify(f"{path}: dropped its last line, cut short when the run was stopped while writing it")
+    return rows
+
+
+def truncate_metrics(path: Path, global_step: int, notify=None) -> None:
+    """Drop logged rows past the checkpoint (and a torn last line): the resumed run logs those steps again."""
     if not path.is_file():
         return
-    keep = [l for l in path.read_text(encoding="utf-8").splitlines()
-            if l.strip() and json.loads(l).get("global_step", 0) <= global_step]
-    path.write_text("".join(l + "\n" for l in keep), encoding="utf-8")
+    keep = [r for r in read_metrics(path, notify) if r.get("global_step", 0) <= global_step]
+    atomic_write_bytes(path, lambda f: f.write("".join(json.dumps(r) + "\n" for r in keep).encode("utf-8")))
+
+
+def remove_stale_temporaries(out: Path, notify=None) -> None:
+    """Temporary files of a save that a killed process left behind (.checkpoint.pt.XXXX.tmp)."""
+    for p in out.glob(".*.tmp"):
+        if p.is_file() and p.name.split(".")[1] in ("checkpoint", "pretrained", "samples", "summary", "metrics"):
+            p.unlink()
+            if notify is not None:
+                notify(f"removed {p}, a temporary file left by a run that was stopped while saving")
+
+
+class RunLock:
+    """out/.lock, held for a whole run: a second process on the same run directory is refused.
+    A lock whose process is gone (killed) is broken, with a notice."""
+
+    def __init__(self, out: Path, notify=None):
+        self.path, self.notify = out / LOCK, notify
+
+    def __enter__(self) -> RunLock:
+        for _ in range(3):
+            try:
+                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            except FileExistsError:
+                self._break_stale()
+                continue
+            with os.fdopen(fd, "w") as f:
+                f.write(f"{os.getpid()} {socket.gethostname()}\n")
+            return self
+        raise UserError(f"{self.path.parent} is locked by another run starting at the same moment; try again")
+
+    def _break_stale(self) -> None:
+        try:
+            pid, host = self.path.read_text().split()
+            pid = int(pid)
+        except (OSError, ValueError):
+            pid, host = 0, ""
+        if host == socket.gethostname() and pid > 0 and _alive(pid):
+            raise UserError(f"run directory {self.path.parent} is in use by process {pid}; wait for it to end "
+                            f"(or stop it), or choose another --out")
+        if host and host != socket.gethostname():
+            raise UserError(f"run directory {self.path.parent} is in use by process {pid} on {host}; if that "
+                            f"run is gone, delete {self.path}")
+        self.path.unlink(missing_ok=True)
+        if self.notify is not None:
+            self.notify(f"removed the lock of process {pid}, which is no longer running")
+
+    def __exit__(self, *exc) -> None:
+        self.path.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class RunFiles:
@@ -62,15 +167,18 @@ class RunFiles:
 
     def checkpoint(self, state_fn) -> None:
         save_checkpoint(self.out / CHECKPOINT_NAME, state_fn())
+        shutil.rmtree(self.out / PREVIOUS_RUN, ignore_errors=True)   # the new run now stands on its own
 
     def pretrained(self, state_fn) -> None:
         save_checkpoint(self.out / "pretrained.pt", state_fn(), keep_previous=False)
 
     def samples(self, lines: list[str]) -> None:
-        write_lines(self.out / "samples.txt", lines)
+        text = "".join(line + "\n" for line in lines)
+        atomic_write_bytes(self.out / "samples.txt", lambda f: f.write(text.encode("utf-8")))
 
     def summary(self, summary: dict) -> None:
-        (self.out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+        text = json.dumps(summary, indent=2) + "\n"
+        atomic_write_bytes(self.out / "summary.json", lambda f: f.write(text.encode("utf-8")))
 
     def report(self) -> None:
         from .plots import run_report

@@ -15,7 +15,6 @@ from pathlib import Path
 import torch
 
 from . import distributed
-from .checkpoint import CHECKPOINT_NAME, load_checkpoint
 from .config import Config
 from .errors import UserError
 from .fakes import FakeBatches
@@ -27,7 +26,7 @@ from .run import (build_discriminator, build_generator, check_device_features, d
 from .rundir import NullFiles, RunFiles
 from .runlog import RunLog, SilentLog
 from .schedules import temperature as relaxation_tau
-from .stopping import Interrupted, NonFiniteLoss, StopSignals
+from .stopping import Interrupted, StopSignals, check_loss, check_weights, stop_at_once
 from .warmup import EarlyStopping
 
 
@@ -146,12 +145,7 @@ class Trainer:
         return {"d_loss": d_mean, "g_loss": g_mean, "tau": tau}
 
     def _check(self, loss: torch.Tensor, what: str) -> None:
-        if not torch.isfinite(loss):
-            ckpt = self.out / CHECKPOINT_NAME
-            last = (f"the last good checkpoint, {ckpt} (step {load_checkpoint(ckpt)['global_step']}), "
-                    f"is left as it was" if ckpt.is_file() else "no checkpoint had been written yet")
-            raise NonFiniteLoss(f"{what} loss is {loss.item()} at {self._where}; the run stopped and "
-                                f"{last} (lower the learning rates or set train.grad_clip)")
+        check_loss(loss, what, self._where, self.out)
 
     def _texts(self, ids: torch.Tensor) -> list[str]:
         vocab = self.data.vocab
@@ -192,7 +186,8 @@ class Trainer:
             raise Interrupted(f"{signal.Signals(signals.received).name} at step {self.global_step} of "
                               f"{self.total}: checkpoint written; continue with: seqgan-gumbel train "
                               f"--resume {self.out}", signals.received)
-        return self._finish(log)
+        with stop_at_once(self.out):
+            return self._finish(log)
 
     def _phase(self) -> tuple[str, int]:
         """(phase, its step number counted from 1) of the step about to run."""
@@ -267,6 +262,8 @@ class Trainer:
                 "generator": self.gen.state_dict()}
 
     def save(self) -> None:
+        """A checkpoint, once every weight is finite (a huge step can overflow them with a finite loss)."""
+        check_weights({"generator": self.gen, "discriminator": self.disc}, self._where, self.out)
         self.files.checkpoint(self.state)
 
     def state(self) -> dict:

@@ -7,10 +7,12 @@ from pathlib import Path
 import torch
 
 from . import distributed
-from .checkpoint import load_checkpoint
-from .config import Config
+from .checkpoint import RESUME_KEYS, load_checkpoint, require
+from .config import Config, stderr_notice
 from .errors import UserError
-from .rundir import check_run_dir, prepare_run_dir, truncate_metrics
+from .paths import output_dir
+from .rundir import (RunLock, check_run_dir, prepare_run_dir, remove_stale_temporaries, restore_previous_run,
+                     truncate_metrics)
 from .trainer import Trainer
 
 
@@ -28,13 +30,28 @@ def train(cfg: Config, out: str | Path, *, overwrite: bool = False, progress: bo
     """Train one run into the directory `out`; returns its summary.
     dist: this process's place in a torchrun launch (None: a single process)."""
     out, dist = Path(out), dist or distributed.Dist()
+    output_dir(out, "--out")
     set_threads(cfg, dist)
     trainer = Trainer(cfg, out, progress=progress, dist=dist)  # loads data, builds models: may raise UserError
     check_run_dir(out, overwrite)
-    if dist.main:
-        prepare_run_dir(out, overwrite)
-    distributed.barrier(dist)
-    return trainer.run()
+    if not dist.main:
+        distributed.barrier(dist)
+        return trainer.run()
+    made = [p for p in (out, *out.parents) if not p.exists()]
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        with RunLock(out, stderr_notice):
+            prepare_run_dir(out, overwrite)
+            distributed.barrier(dist)
+            try:
+                return trainer.run()
+            except BaseException:
+                restore_previous_run(out)        # a no-op once the new run has its first checkpoint
+                raise
+    finally:
+        for p in made:                           # folders made for a run that wrote nothing
+            if p.is_dir() and not any(p.iterdir()):
+                p.rmdir()
 
 
 def resume(run_or_checkpoint: str | Path, overrides: list[str] | None = None, *, progress: bool = True,
@@ -45,8 +62,9 @@ def resume(run_or_checkpoint: str | Path, overrides: list[str] | None = None, *,
     p = Path(run_or_checkpoint)
     out = p if p.is_dir() else p.parent
     state = load_checkpoint(p)
-    if "opt_g" not in state:
+    if "generator" in state and "opt_g" not in state:
         raise UserError(f"{p} is a generator-only checkpoint (pretrained.pt), not a run to resume")
+    require(state, RESUME_KEYS, p, "a run to resume")
     cfg = from_dict(state["config"], "checkpoint config")
     apply_overrides(cfg, overrides or [])
     dist = dist or distributed.Dist()
@@ -56,7 +74,11 @@ def resume(run_or_checkpoint: str | Path, overrides: list[str] | None = None, *,
     if trainer.global_step >= trainer.total and (out / "summary.json").is_file():
         raise UserError(f"run {out} is already complete ({trainer.global_step} steps); "
                         f"raise train.adv_steps with --set to train further")
-    if dist.main:
-        truncate_metrics(out / "metrics.jsonl", trainer.global_step)
-    distributed.barrier(dist)
-    return trainer.run(resumed=True)
+    if not dist.main:
+        distributed.barrier(dist)
+        return trainer.run(resumed=True)
+    with RunLock(out, stderr_notice):
+        remove_stale_temporaries(out, stderr_notice)
+        truncate_metrics(out / "metrics.jsonl", trainer.global_step, stderr_notice)
+        distributed.barrier(dist)
+        return trainer.run(resumed=True)

@@ -4,6 +4,8 @@ from __future__ import annotations
 from .config import CRITIC_INPUTS, FEEDBACK_MODES, HIGHWAYS, LOSSES, PRECISIONS, Config
 from .errors import UserError
 
+MAX_LEN = 10_000     # tokens a sequence may have: every batch is [rows, max_len + 1]
+
 
 def need(ok: bool, key: str, msg: str) -> None:
     if not ok:
@@ -30,7 +32,8 @@ def _data(d) -> None:
     need(d.bpe_vocab_size >= 1, "data.bpe_vocab_size", "must be positive")
     need(d.min_freq >= 1, "data.min_freq", "must be at least 1")
     need(d.max_lines >= 0, "data.max_lines", "must be 0 (all) or positive")
-    need(d.max_len >= 0, "data.max_len", "must be 0 (automatic) or positive")
+    need(0 <= d.max_len <= MAX_LEN, "data.max_len", f"must be 0 (automatic) or positive, at most {MAX_LEN:,}")
+    need(d.oracle_seed >= 0, "data.oracle_seed", "must be 0 or positive")
 
 
 def _models(cfg: Config) -> None:
@@ -61,8 +64,8 @@ def _relaxation(cfg: Config) -> None:
 
     t, tr = cfg.relaxation, cfg.train
     need(t.schedule in SCHEDULES, "relaxation.schedule", f"choose one of {', '.join(SCHEDULES)}")
-    need(t.tau_start > 0, "relaxation.tau_start", "must be positive")
-    need(t.tau_end > 0, "relaxation.tau_end", "must be positive")
+    need(0 < t.tau_start <= 1e4, "relaxation.tau_start", "must be positive (at most 1e4)")
+    need(0 < t.tau_end <= 1e4, "relaxation.tau_end", "must be positive (at most 1e4)")
     need(t.rate >= 0, "relaxation.rate", "must be 0 (automatic) or positive")
     if t.schedule == "jang":
         need(t.tau_end <= t.tau_start, "relaxation.tau_end", "jang anneals down: needs tau_end <= tau_start")
@@ -84,7 +87,8 @@ def _train(tr) -> None:
          "mle_steps and adv_steps are both 0")
     need(tr.loss in LOSSES, "train.loss", f"choose one of {', '.join(LOSSES)}")
     for key, v in (("train.mle_lr", tr.mle_lr), ("train.g_lr", tr.g_lr), ("train.d_lr", tr.d_lr)):
-        need(v > 0, key, "must be positive")
+        need(0 < v <= 10, key, f"must be in (0, 10] (Adam moves each weight by about this much a step), got {v}")
+    need(tr.seed >= 0, "train.seed", "must be 0 or positive")
     need(0 <= tr.beta1 < 1, "train.beta1", "must be in [0, 1)")
     need(0 <= tr.beta2 < 1, "train.beta2", "must be in [0, 1)")
     need(tr.gp_weight >= 0, "train.gp_weight", "must be 0 or positive")

@@ -88,3 +88,21 @@ def test_noise_has_gumbel_moments():
 def test_rejects_nonpositive_tau():
     with pytest.raises(ValueError):
         gumbel_softmax(torch.zeros(3), 0.0)
+
+
+def test_a_token_of_probability_zero_is_never_drawn_even_for_u_zero():
+    """u = 0 (one float32 draw in 2^24) once returned token 0, <pad>, whatever its probability."""
+    from seqgan_gumbel.gumbel import categorical, search_cdf
+
+    inf = float("inf")
+    logits = torch.tensor([-inf, -inf, -inf, 0.3, -inf, 1.2, -inf])       # leading and trailing zeros
+    u = torch.tensor([0.0, torch.finfo(torch.float32).tiny, 0.5, 1 - 2**-24])
+    drawn = categorical(logits.expand(4, -1), u)
+    assert drawn.tolist()[0] == 3 and set(drawn.tolist()) <= {3, 5}
+    assert drawn.tolist()[-1] == 5                                          # the top end: the last positive token
+    cdf = torch.softmax(logits, -1).cumsum(-1).expand(4, -1).contiguous()   # the oracle's sampler searches the same way
+    assert torch.equal(search_cdf(cdf, u), drawn)
+    # and elsewhere it is the plain inverse CDF: the share of each token over an even grid of u
+    grid = (torch.arange(100_000) + 0.5) / 100_000
+    counts = torch.bincount(categorical(logits.expand(100_000, -1), grid), minlength=7).double() / 100_000
+    assert torch.allclose(counts, torch.softmax(logits.double(), -1), atol=2e-5)

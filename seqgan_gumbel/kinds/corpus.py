@@ -13,6 +13,7 @@ from ..errors import UserError
 from .base import Axis, DataKind, EvalOptions, held_out_nll
 
 TRAIN_ORDERS = (2, 3, 4, 5)   # the BLEU orders logged during training and swept
+AUTO_MAX_LEN = 1000           # data.max_len = 0 takes the longest line, up to this many tokens
 
 
 def _fit(id_lists: list[list[int]], max_len: int, overlong: str) -> tuple[list[list[int]], int]:
@@ -21,6 +22,19 @@ def _fit(id_lists: list[list[int]], max_len: int, overlong: str) -> tuple[list[l
     if overlong == "truncate":
         return [x[:max_len] for x in id_lists if x], too_long
     return [x for x in id_lists if 0 < len(x) <= max_len], too_long
+
+
+def _automatic_max_len(path: str, lines: list[str], ids: list[list[int]]) -> int:
+    """The longest line's token count; one pathological line (a whole file without newlines,
+    say) would make every sequence that long, so past AUTO_MAX_LEN it is refused."""
+    from ..corpus import line_number
+
+    longest = max(range(len(ids)), key=lambda i: len(ids[i]))
+    if len(ids[longest]) > AUTO_MAX_LEN:
+        raise UserError(f"corpus {path} line {line_number(path, lines[longest])} has {len(ids[longest]):,} tokens, "
+                        f"and data.max_len = 0 makes every sequence as long as the longest line; set data.max_len "
+                        f"(say 50) with data.overlong=drop or data.overlong=truncate")
+    return len(ids[longest])
 
 
 def corpus_data(dc, seed: int) -> SequenceData:
@@ -43,7 +57,7 @@ def corpus_data(dc, seed: int) -> SequenceData:
     vocab = Vocab(tokenizer_tokens(tok), "metaspace" if dc.tokenizer == "bpe" else "space")
     train_ids = [e.ids for e in tok.encode_batch_fast(train_lines)]
     test_ids = [e.ids for e in tok.encode_batch_fast(test_lines)]
-    max_len = dc.max_len or max(map(len, train_ids))
+    max_len = dc.max_len or _automatic_max_len(dc.path, train_lines, train_ids)
     train_ids, too_long = _fit(train_ids, max_len, dc.overlong)
     test_ids, test_too_long = _fit(test_ids, max_len, dc.overlong)
     if not train_ids:
