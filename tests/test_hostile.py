@@ -14,6 +14,7 @@ import pytest
 import torch
 
 from conftest import ROOT, run_cli
+from test_resume import SMALL, _sets
 from seqgan_gumbel.checkpoint import FORMAT, load_checkpoint, save_checkpoint
 
 OLD_RUN = ROOT / "tests" / "fixtures" / "run_v0_1"
@@ -240,16 +241,6 @@ def test_two_runs_started_at_once_on_one_folder(place):
     assert "in use by process" in loser or "is not empty" in loser
     rows = [json.loads(l) for l in (out / "metrics.jsonl").read_text().splitlines()]
     assert [r["global_step"] for r in rows] == sorted({r["global_step"] for r in rows})   # one run's log
-
-
-SMALL = ["data.num_train=400", "data.num_test=100", "train.batch_size=16", "train.mle_steps=40",
-         "train.adv_steps=60", "train.log_every=5", "train.eval_samples=16", "train.eval_test=50",
-         "train.num_samples=20", "train.checkpoint_every=7", "train.threads=1",
-         "discriminator.num_filters=16", "log.report=false"]
-
-
-def _sets(items):
-    return [a for item in items for a in ("--set", item)]
 
 
 def test_a_kill_while_appending_to_metrics_resumes_bit_identical(place):
