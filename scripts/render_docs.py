@@ -306,6 +306,17 @@ def _coco_table(d: dict) -> str:
             + "\n\n" + _where(d))
 
 
+def scratch_ablation() -> str:
+    d = _load("results/grammar/scratch_ablation_arith.json")
+    if d is None:
+        return "(not measured yet: run scripts/ablate_scratch.py)"
+    rows = [f"| {name} | {r['valid']:.3f} | {r['unique']:.3f} | x{r['nll_samples_ratio']:.3f} | "
+            f"x{r['gen_nll_test_ratio']:.3f} | {r['wall_s']:.0f} s |" for name, r in d["runs"].items()]
+    return ("| `arith` from scratch, one seed (0) | valid | unique | grammar NLL of samples ÷ the grammar's own | "
+            "generator NLL of held-out strings ÷ exact | wall |\n|---|---|---|---|---|---|\n" + "\n".join(rows)
+            + f"\n\n2,000 samples per run; {d['machine']} (two runs side by side on the 2 cores); torch {d['torch']}.")
+
+
 def _where_short(d: dict) -> str:
     """Size and device of a benchmark result, for a headline table."""
     size = "full size" if d["size"] == "full" else "reduced size that fits a 2-core CPU"
@@ -365,7 +376,7 @@ def headline_coco() -> str:
 TABLES = {"arith_default": arith_default, "arith_ablation": arith_ablation, "arith_schedule": arith_schedule,
           "bleu_bench": bleu_bench, "data_bench": data_bench, "train_bench": train_bench, "gpu_bench": gpu_bench,
           "grammar_bench": grammar_bench, "oracle_bench": oracle_bench, "coco_bench": coco_bench,
-          "headline_grammar": headline_grammar, "headline_oracle": headline_oracle, "headline_coco": headline_coco}
+          "scratch_ablation": scratch_ablation, "headline_grammar": headline_grammar, "headline_oracle": headline_oracle, "headline_coco": headline_coco}
 FILES = ("README.md", "docs/results.md", "docs/performance.md")
 
 

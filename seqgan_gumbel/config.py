@@ -61,6 +61,7 @@ class DiscriminatorConfig:
                                  # vectors softmax((logits + g) / tau))
     emb_dim: int = 64
     hidden_dim: int = 64         # lstm only
+    per_step: bool = False       # lstm: the mean score of every prefix (a signal for each token)
     filter_widths: list[int] = field(default_factory=lambda: [2, 3, 4, 5])
     num_filters: int = 64        # cnn only, per width
     dropout: float = 0.25
@@ -88,8 +89,7 @@ class TrainConfig:
     threads: int = 0             # CPU threads for torch; 0 = torch's default (one per core; under
                                  # torchrun on CPUs the cores shared among the node's processes)
     cuda_graphs: bool = False    # GPU: capture the discriminator steps' sampling as a CUDA graph
-    precision: str = "fp32"      # fp32, or bf16: models under bf16 autocast (Gumbel noise, softmax
-                                 # and losses stay fp32)
+    precision: str = "fp32"      # fp32, or bf16 autocast (Gumbel noise, softmax and losses stay fp32)
     batch_size: int = 64
     mle_steps: int = 1500        # teacher-forced warm-up; 0 = a GAN trained from scratch
     mle_epochs: float = 0.0      # > 0: warm-up length in epochs over the data instead of mle_steps

@@ -102,18 +102,28 @@ class _Head(nn.Module):
 
 
 class LSTMDiscriminator(nn.Module):
+    """An LSTM over the sequence: one score from its final state, or (per_step) the mean of a
+    score of every prefix, up to and including the end token, so that each generated token is
+    judged by the prefix it ends (dense per-step signals, as ScratchGAN's per-step rewards)."""
+
     def __init__(self, vocab_size: int, emb_dim: int, hidden_dim: int, dropout: float = 0.0,
-                 use_minibatch_std: bool = False, pad: int = 0):
+                 use_minibatch_std: bool = False, pad: int = 0, per_step: bool = False):
         super().__init__()
-        self.pad = pad
+        self.pad, self.per_step = pad, per_step
         self.embed = nn.Linear(vocab_size, emb_dim, bias=False)
         self.lstm = nn.LSTM(emb_dim, hidden_dim, batch_first=True)
         self.dropout = Dropout(dropout)
-        self.head = _Head(hidden_dim, use_minibatch_std)
+        self.head = _Head(hidden_dim, use_minibatch_std and not per_step)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        _, (h, _) = self.lstm(embed_input(self.embed, x, self.pad))    # h: [1, B, H]
-        return self.head(self.dropout(h[0]))
+        out, (h, _) = self.lstm(embed_input(self.embed, x, self.pad))  # out: [B, T, H], h: [1, B, H]
+        if not self.per_step:
+            return self.head(self.dropout(h[0]))
+        scores = self.head.score(self.dropout(out))                    # [B, T]
+        # Real positions: non-pad ids, or non-zero vectors (generated vectors are zero after the end).
+        real = (x != self.pad) if x.dtype == torch.long else (x.detach().abs().sum(-1) > 0)
+        real = real.to(scores.dtype)
+        return (scores * real).sum(1) / real.sum(1).clamp(min=1)
 
 
 CHUNK_ELEMENTS = 1 << 20        # CPU: activations per chunk of the graph-free pass (a few MB, in cache)

@@ -26,7 +26,8 @@ def build_generator(cfg: Config, vocab: Vocab, seq_len: int, banned: tuple[int, 
 def build_discriminator(cfg: Config, vocab: Vocab) -> torch.nn.Module:
     d = cfg.discriminator
     if d.kind == "lstm":
-        return LSTMDiscriminator(len(vocab), d.emb_dim, d.hidden_dim, d.dropout, d.minibatch_std, vocab.pad)
+        return LSTMDiscriminator(len(vocab), d.emb_dim, d.hidden_dim, d.dropout, d.minibatch_std, vocab.pad,
+                                 d.per_step)
     return CNNDiscriminator(len(vocab), d.emb_dim, tuple(d.filter_widths), d.num_filters,
                             d.dropout, d.minibatch_std, d.num_rep, vocab.pad, d.highway, d.head_hidden)
 

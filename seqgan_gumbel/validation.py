@@ -49,6 +49,9 @@ def _models(cfg: Config) -> None:
     need(g.z_dim >= 0, "generator.z_dim", "must be 0 or positive")
     need(g.feedback in FEEDBACK_MODES, "generator.feedback", f"choose one of {', '.join(FEEDBACK_MODES)}")
     need(disc.kind in ("cnn", "lstm"), "discriminator.kind", "choose cnn or lstm")
+    need(not disc.per_step or (disc.kind == "lstm" and not disc.minibatch_std), "discriminator.per_step",
+         "scores prefixes with the lstm critic, without the minibatch feature: set discriminator.kind=lstm "
+         "and discriminator.minibatch_std=false")
     need(disc.input in CRITIC_INPUTS, "discriminator.input", f"choose one of {', '.join(CRITIC_INPUTS)}")
     need(bool(disc.filter_widths) and all(w >= 1 for w in disc.filter_widths),
          "discriminator.filter_widths", "needs positive widths, e.g. 2,3,4,5")

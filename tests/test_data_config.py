@@ -77,6 +77,7 @@ def test_config_overrides_types_and_round_trip(tmp_path):
     ("train.batch_size=0", "train.batch_size: must be at least 1"),
     ("relaxation.tau_end=0", "relaxation.tau_end: must be positive"),
     ("train.adv_steps", "expected key=value"),
+    ("discriminator.per_step=true", "discriminator.per_step: scores prefixes with the lstm critic"),
 ])
 def test_bad_overrides(item, match):
     with pytest.raises(UserError, match=match):

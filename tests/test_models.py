@@ -268,3 +268,20 @@ def test_fused_highway_gate_gradients_and_second_derivatives(shared):
     assert torch.allclose(fn(h, g, y), gate * torch.relu(h) + (1 - gate) * y)
     assert torch.autograd.gradcheck(fn, (h, g, y))
     assert torch.autograd.gradgradcheck(fn, (h, g, y))
+
+
+def test_per_step_lstm_critic_is_the_mean_score_of_the_prefixes_up_to_the_end():
+    """discriminator.per_step: each prefix x_<=t is scored from the LSTM state after it, and the
+    sequence's score is their mean over real positions (padding ignored, ids or vectors alike)."""
+    torch.manual_seed(0)
+    d = LSTMDiscriminator(7, 5, 6, pad=0, per_step=True).eval()
+    ids = torch.tensor([[4, 5, 2, 0, 0], [6, 4, 5, 4, 2]])
+    got = d(ids)
+    for row, length in ((0, 3), (1, 5)):
+        prefix_scores = []
+        for t in range(1, length + 1):
+            out, _ = d.lstm(torch.nn.functional.embedding(ids[row:row + 1, :t], d.embed.weight.t()))
+            prefix_scores.append(d.head.score(out[:, -1]))
+        assert torch.allclose(got[row], torch.stack(prefix_scores).mean(), atol=1e-6)
+    vectors = torch.nn.functional.one_hot(ids, 7).float() * (ids != 0).unsqueeze(-1)
+    assert torch.allclose(d(vectors), got, atol=1e-6)
