@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SCRATCH = ["train.mle_steps=0", "train.adv_steps=1500"]
 VARIANTS = {
     "baseline: WGAN-GP, CNN critic": [],
+    "CNN critic, g_lr 1e-3": ["train.g_lr=1e-3", "train.d_lr=1e-3"],
     "LSTM critic (final state)": ["discriminator.kind=lstm"],
     "LSTM critic scoring every prefix": ["discriminator.kind=lstm", "discriminator.per_step=true",
                                         "discriminator.minibatch_std=false"],

@@ -314,7 +314,7 @@ def scratch_ablation() -> str:
             f"x{r['gen_nll_test_ratio']:.3f} | {r['wall_s']:.0f} s |" for name, r in d["runs"].items()]
     return ("| `arith` from scratch, one seed (0) | valid | unique | grammar NLL of samples ÷ the grammar's own | "
             "generator NLL of held-out strings ÷ exact | wall |\n|---|---|---|---|---|---|\n" + "\n".join(rows)
-            + f"\n\n2,000 samples per run; {d['machine']} (two runs side by side on the 2 cores); torch {d['torch']}.")
+            + f"\n\n2,000 samples per run; {d['machine']}; torch {d['torch']}.")
 
 
 def _where_short(d: dict) -> str:
