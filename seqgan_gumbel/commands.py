@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import math
 import sys
 from pathlib import Path
 
@@ -70,13 +69,6 @@ def _fresh_run_dir(cfg) -> str:
     return str(out)
 
 
-def _check_sampling(num: int, temperature: float) -> None:
-    if num < 1:
-        raise UserError(f"--num must be at least 1, got {num}")
-    if not temperature > 0 or math.isinf(temperature):
-        raise UserError(f"--temperature must be a positive number, got {temperature}")
-
-
 def sample(args) -> int:
     from .checkpoint import atomic_write_bytes
     from .run import draw_samples, load_run
@@ -87,7 +79,6 @@ def sample(args) -> int:
         stderr_notice("sample --tau is now --temperature (the sampling temperature; tau names the "
                       "Gumbel-softmax relaxation temperature of training); read as --temperature here")
         args.temperature = args.old_tau
-    _check_sampling(args.num, args.temperature)
     if args.out:
         output_file(args.out, "--out")
     run = load_run(args.run, args.device)
@@ -120,7 +111,6 @@ def evaluate(args) -> int:
 
         run = load_run(args.run)
     kind = _evaluation_kind(args, run)
-    _check_sampling(args.num, args.temperature)
     if args.samples:
         from .evaluation import read_text_lines
 

@@ -143,12 +143,10 @@ class RunLock:
 
 def _alive(pid: int) -> bool:
     try:
-        os.kill(pid, 0)
+        os.kill(pid, 0)            # signal 0: only asks whether the process exists
     except ProcessLookupError:
         return False
-    except PermissionError:
-        return True
-    return True
+    return True                    # it exists (PermissionError: it exists, as another user's)
 
 
 class RunFiles:

@@ -81,6 +81,7 @@ class CorpusKind(DataKind):
     def __init__(self, references: list[str] | None, test_ids=None, data=None, run=None, source: str | None = None):
         self.references, self.test_ids, self.data, self.run = references, test_ids, data, run
         self.source = source
+        self.test_lines = references   # the run's own held-out text (references may be replaced)
 
     @staticmethod
     def check_config(dc) -> None:
@@ -131,10 +132,8 @@ class CorpusKind(DataKind):
         if gen is not None and self.run is not None:
             from ..evaluation import likelihoods, read_text_lines
 
-            d = self.run.directory
-            test = read_text_lines(d / "test.txt", "test file", False)
-            train = read_text_lines(d / "train.txt", "training file", False)
-            result.update(likelihoods(self.run, test, train))     # at temperature 1, as 0.1 reported
+            train = read_text_lines(self.run.directory / "train.txt", "training file", False)
+            result.update(likelihoods(self.run, self.test_lines, train))     # at temperature 1, as 0.1 reported
         return result
 
     def sweep_figures(self, samples, gen, temperature, order) -> dict:
