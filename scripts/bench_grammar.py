@@ -1,21 +1,26 @@
 """Toy-grammar benchmark: seeds of the MLE baseline, the GAN with an MLE warm-up
-(the default recipe) and the GAN from scratch (as Kusner & Hernandez-Lobato trained it), on
-the arith and kusner grammars.
+(the default recipe) and the GAN from scratch (as Kusner & Hernandez-Lobato trained it, no
+likelihood term anywhere: configs/<grammar>_scratch.toml), on the arith and kusner grammars.
 
 Each run is scored on 2,000 samples: validity, uniqueness, and the grammar's exact NLL of the
 valid samples (per string) against that of the held-out strings drawn from the grammar itself
 -- validity alone rewards collapse onto a few short strings. The generator's NLL of those
 held-out strings (per string, end included) is set against the grammar's exact NLL of the same
-strings, the least any model can reach. Targets: >= 99% valid, both NLLs within 5%.
-Saves results/grammar/<grammar>.json (every seed, mean and std); scripts/render_docs.py
-turns them into the tables of docs/results.md and the README.
+strings, the least any model can reach. Targets: >= 99% valid, both NLLs within 5%, unique
+fraction >= 0.9 x the held-out strings'.
+Saves results/grammar/<grammar>.json (every seed with its wall time and threads, and its
+figures at every log step; mean and std) after every seed: seeds already there are skipped
+(--fresh reruns them), so a benchmark can be run in pieces or side by side (two processes of
+one thread each, --seeds 0 and --seeds 1,2, say). scripts/render_docs.py turns the files
+into the tables of docs/results.md and the README; scripts/plot_scratch.py draws the curves.
 
     .venv/bin/python scripts/bench_grammar.py [--grammars arith,kusner] [--variants mle,gan,scratch]
-        [--seeds 0,1,2] [--threads N]
+        [--seeds 0,1,2] [--threads N] [--fresh] [--set KEY=VALUE ...] [--results DIR]
 """
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
 import platform
 import statistics
@@ -31,19 +36,25 @@ from seqgan_gumbel.rundir import prepare_run_dir
 from seqgan_gumbel.trainer import Trainer
 
 ROOT = Path(__file__).resolve().parents[1]
+# key: (label, config file relative to the repository ({grammar} filled in) or None, overrides)
 VARIANTS = {
-    "mle": ("MLE only (same number of generator updates)", ["train.adv_steps=0", "train.mle_steps=1800"]),
-    "gan": ("MLE warm-up + WGAN-GP (the default recipe)", []),
-    "scratch": ("WGAN-GP from scratch (1,500 iterations)", ["train.mle_steps=0", "train.adv_steps=1500"]),
-    "mle_long": ("MLE only, 4,300 steps", ["train.adv_steps=0", "train.mle_steps=4300"]),
-    "gan_long": ("MLE warm-up of 4,000 steps + WGAN-GP", ["train.mle_steps=4000"]),
+    "mle": ("MLE only (same number of generator updates)", None, ["train.adv_steps=0", "train.mle_steps=1800"]),
+    "gan": ("MLE warm-up + WGAN-GP (the default recipe)", None, []),
+    "scratch": ("GAN from scratch (configs/{grammar}_scratch.toml)", "configs/{grammar}_scratch.toml", []),
+    "scratch_v0_1": ("WGAN-GP from scratch, 0.1.0's recipe (1,500 iterations)", None,
+                     ["train.mle_steps=0", "train.adv_steps=1500"]),
+    "mle_long": ("MLE only, 4,300 steps", None, ["train.adv_steps=0", "train.mle_steps=4300"]),
+    "gan_long": ("MLE warm-up of 4,000 steps + WGAN-GP", None, ["train.mle_steps=4000"]),
 }
-FIGURES = ("valid", "unique", "nll_samples", "nll_samples_ratio", "gen_nll_test", "gen_nll_test_ratio", "wall_s")
+FIGURES = ("valid", "unique", "unique_ratio", "nll_samples", "nll_samples_ratio", "gen_nll_test",
+           "gen_nll_test_ratio", "wall_s")
+REFERENCE = ("n", "valid", "unique", "mean_length", "nll_valid")
 
 
-def one_run(grammar: str, overrides: list[str], seed: int, out: Path) -> dict:
-    cfg = load_config(None, [f"data.grammar={grammar}", f"train.seed={seed}", "train.num_samples=2000",
-                             "log.report=false", *overrides])
+def one_run(grammar: str, overrides: list[str], seed: int, out: Path, config: str | None = None) -> dict:
+    """Train one run and score it against held-out strings drawn from the grammar with the run's seed."""
+    cfg = load_config(config, [f"data.grammar={grammar}", f"train.seed={seed}", "train.num_samples=2000",
+                               "log.report=false", *overrides])
     t0 = time.perf_counter()
     trainer = Trainer(cfg, out, progress=False)
     prepare_run_dir(out, overwrite=True)
@@ -56,10 +67,60 @@ def one_run(grammar: str, overrides: list[str], seed: int, out: Path) -> dict:
         gen.eval()
         gen_nll = gen.token_nll(data.test_ids.to(trainer.device)).double().mean().item()
     s = summary["samples"]
-    return {"valid": s["valid"], "unique": s["unique"], "mean_length": s["mean_length"],
+    logged = data.test_ids[:cfg.train.eval_test]            # the held-out strings scored at each log step
+    tokens_per_string = int((logged != vocab.pad).sum()) / logged.shape[0]
+    logged_nll = grammar_scores(held_out[:cfg.train.eval_test], trainer.kind.grammar)["nll_valid"]
+    return {"valid": s["valid"], "unique": s["unique"], "unique_ratio": s["unique"] / reference["unique"],
+            "mean_length": s["mean_length"],
             "nll_samples": s["nll_valid"], "nll_samples_ratio": s["nll_valid"] / reference["nll_valid"],
             "gen_nll_test": gen_nll, "gen_nll_test_ratio": gen_nll / reference["nll_valid"],
-            "wall_s": round(wall, 1), "reference": reference}
+            "wall_s": round(wall, 1), "threads": torch.get_num_threads(),
+            "reference": {k: reference[k] for k in REFERENCE},
+            "curve": curve(out, reference["nll_valid"], logged_nll, tokens_per_string)}
+
+
+def curve(run: Path, nll_reference: float, logged_nll: float, tokens_per_string: float) -> list[dict]:
+    """Validity and both NLL ratios at every log step of the adversarial phase: the samples'
+    grammar NLL against the held-out strings', and the generator's NLL of the held-out strings
+    scored at each log step (logged per token, turned back into nats per string) against the
+    grammar's exact NLL of those same strings (logged_nll)."""
+    rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    return [{"step": r["step"] if r["phase"] == "adv" else 0, "valid": r["valid"],
+             "nll_samples_ratio": None if r.get("nll_valid") is None else r["nll_valid"] / nll_reference,
+             "gen_nll_test_ratio": r["nll_test"] * tokens_per_string / logged_nll}
+            for r in rows if r.get("phase") in ("init", "adv")]
+
+
+def summarise(label: str, config: str | None, overrides: list[str], runs: dict) -> dict:
+    return {"label": label, "config": config, "overrides": overrides, "seeds": runs,
+            "mean": {f: statistics.fmean(r[f] for r in runs.values()) for f in FIGURES},
+            "std": {f: statistics.stdev(r[f] for r in runs.values()) if len(runs) > 1 else 0.0 for f in FIGURES}}
+
+
+def reference_mean(result: dict) -> dict:
+    """The grammar's own figures (held-out draws of each seed), averaged over every seed measured."""
+    refs = {seed: r["reference"] for v in result["runs"].values() for seed, r in v["seeds"].items()}
+    mean = {k: statistics.fmean(r[k] for r in refs.values()) for k in REFERENCE}
+    return mean | {"n": round(mean["n"]), "seeds": sorted(refs, key=int)}
+
+
+def merge(path: Path, grammar: str, key: str, variant: tuple, seed: int, r: dict) -> None:
+    """Add one seed's figures to the result file, under a lock (benchmarks side by side share it),
+    written atomically after every seed so that an interrupted benchmark keeps what it measured."""
+    label, config, overrides = variant
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        result = json.loads(path.read_text()) if path.is_file() else {"grammar": grammar, "runs": {}}
+        kept = result["runs"].get(key, {})
+        runs = dict(kept.get("seeds", {})) if kept.get("config") == config else {}
+        runs[str(seed)] = r
+        result["runs"][key] = summarise(label, config, overrides, dict(sorted(runs.items())))
+        result["reference"] = reference_mean(result)
+        result.update(machine=f"{platform.machine()}, CPU", torch=torch.__version__)
+        tmp_path = path.with_suffix(".json.tmp")
+        tmp_path.write_text(json.dumps(result, indent=1) + "\n")
+        tmp_path.replace(path)
 
 
 def main() -> None:
@@ -68,34 +129,33 @@ def main() -> None:
     ap.add_argument("--variants", default="mle,gan,scratch")
     ap.add_argument("--seeds", default="0,1,2")
     ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("--fresh", action="store_true", help="rerun seeds already in the result file")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="a config override applied to every variant (after its own)")
+    ap.add_argument("--results", default=str(ROOT / "results" / "grammar"), help="where <grammar>.json is kept")
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
     seeds = [int(s) for s in args.seeds.split(",")]
     for grammar in args.grammars.split(","):
-        path = ROOT / "results" / "grammar" / f"{grammar}.json"
-        result = json.loads(path.read_text()) if path.is_file() else {"grammar": grammar, "runs": {}}
+        path = Path(args.results) / f"{grammar}.json"
         for key in args.variants.split(","):
-            label, overrides = VARIANTS[key]
-            runs = {}
+            label, config, overrides = VARIANTS[key]
+            label, config = label.format(grammar=grammar), config and config.format(grammar=grammar)
             for seed in seeds:
+                # Read again before every run: benchmarks side by side (other seeds) merge their results.
+                result = json.loads(path.read_text()) if path.is_file() else {"grammar": grammar, "runs": {}}
+                done = result["runs"].get(key, {})
+                if str(seed) in done.get("seeds", {}) and not args.fresh and done.get("config") == config:
+                    print(f"{grammar:7} {key:8} seed {seed}: already measured, skipped", flush=True)
+                    continue
                 with tempfile.TemporaryDirectory() as tmp:
-                    r = one_run(grammar, overrides, seed, Path(tmp) / "run")
-                result["reference"] = r.pop("reference")        # the held-out draws: the same for every run
-                runs[str(seed)] = r
-                print(f"{grammar:7} {key:8} seed {seed}: valid {r['valid']:.3f}, unique {r['unique']:.3f}, "
+                    r = one_run(grammar, overrides + args.set, seed, Path(tmp) / "run", config and str(ROOT / config))
+                print(f"{grammar:7} {key:8} seed {seed}: valid {r['valid']:.3f}, unique x{r['unique_ratio']:.3f}, "
                       f"NLL samples x{r['nll_samples_ratio']:.3f}, NLL held-out x{r['gen_nll_test_ratio']:.3f}, "
                       f"{r['wall_s']} s", flush=True)
-            result["runs"][key] = {
-                "label": label, "overrides": overrides, "seeds": runs,
-                "mean": {f: statistics.fmean(r[f] for r in runs.values()) for f in FIGURES},
-                "std": {f: statistics.stdev(r[f] for r in runs.values()) if len(runs) > 1 else 0.0 for f in FIGURES},
-            }
-            result.update(machine=f"{platform.machine()}, {torch.get_num_threads()} torch threads, CPU",
-                          torch=torch.__version__)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps(result, indent=1) + "\n")   # after every variant: partial results survive
-    print("saved results/grammar/")
+                merge(path, grammar, key, (label, config, overrides), seed, r)
+    print(f"saved {args.results}")
 
 
 if __name__ == "__main__":

@@ -7,9 +7,15 @@ sampling temperatures; mean and std over the seeds; the quality-diversity plot.
 
 --size picks configs/<benchmark>_bench_<size>.toml. Runs are kept in runs/bench/<benchmark>-<name>/
 (mle-s<seed>, gan-s<seed>); results go to results/<benchmark>/<name>.json and <name>_sweep.png
-(name: --name, default the size), with each run's metrics.jsonl, summary.json and config.json
-(the committed config's name and the run's overrides) in <name>_runs/; scripts/render_docs.py
-turns them into the tables of docs/results.md and the README.
+(name: --name, default the size), with each run's metrics.jsonl, summary.json, bench_pieces.json
+and config.json (the committed config's name and the run's overrides) in <name>_runs/;
+scripts/render_docs.py turns them into the tables of docs/results.md and the README.
+
+A benchmark runs in pieces: the result file is written after every seed, and a seed already in
+it is skipped; a run stopped part-way (Ctrl-C, SIGTERM, a time limit, another day, another
+machine) is resumed from its checkpoint by the same command, with another --device if need
+be. Every seed records its pieces: device, machine, date and wall time of each (a piece stopped
+by a signal is marked stopped; one killed outright leaves no record of its time).
 
 Figures, at sampling temperature 1 and at every swept temperature, 10,000 samples each:
     oracle  NLL_oracle (the oracle's NLL of the samples, per token) and NLL_test (the generator's
@@ -35,6 +41,7 @@ from seqgan_gumbel.config import load_config
 from seqgan_gumbel.run import generator_nll
 from seqgan_gumbel.sweep import sweep_run
 from seqgan_gumbel.rundir import prepare_run_dir
+from seqgan_gumbel.stopping import Interrupted
 from seqgan_gumbel.trainer import Trainer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,10 +53,32 @@ SWEEP_AXES = {"oracle": ("nll_test", "nll_oracle"), "coco": ("self_bleu4", "bleu
 VARIANTS = {"mle": "MLE (the GAN's warm-up, trained alone)", "gan": "MLE warm-up + GAN"}
 
 
-def train(config: Path, overrides: list[str], out: Path, device: str) -> tuple[Trainer, float]:
+def _run_keys(config: dict) -> dict:
+    """What makes two runs the same run: the config less where and how fast it runs."""
+    return config | {"train": {k: v for k, v in config["train"].items() if k not in ("device", "threads", "cuda_graphs")}}
+
+
+def train_or_resume(config: Path, overrides: list[str], out: Path, device: str) -> tuple[Trainer, float]:
+    """A finished run as it is, an interrupted one resumed from its checkpoint, else a fresh run.
+    Returns the trainer (its generator restored) and the seconds this call trained."""
+    from seqgan_gumbel.checkpoint import load_checkpoint
+    from seqgan_gumbel.config import from_dict
+    from seqgan_gumbel.rundir import CHECKPOINT_NAME, remove_stale_temporaries, truncate_metrics
+
     cfg = load_config(str(config), [*overrides, f"train.device={device}", "log.report=false"])
-    prepare_run_dir(out, overwrite=True)
     t0 = time.perf_counter()
+    if (out / CHECKPOINT_NAME).is_file():
+        state = load_checkpoint(out)
+        if _run_keys(from_dict(state["config"]).to_dict()) != _run_keys(cfg.to_dict()):
+            raise SystemExit(f"{out}: its checkpoint was made with another config; remove the folder to start it afresh")
+        trainer = Trainer(cfg, out, progress=False)       # this piece's device, the checkpoint's state
+        trainer.restore(state)
+        if trainer.global_step < trainer.total or not (out / "summary.json").is_file():
+            remove_stale_temporaries(out, print)
+            truncate_metrics(out / "metrics.jsonl", trainer.global_step, print)
+            trainer.run(resumed=True)
+        return trainer, time.perf_counter() - t0
+    prepare_run_dir(out, overwrite=True)
     trainer = Trainer(cfg, out, progress=False)
     trainer.run()
     return trainer, time.perf_counter() - t0
@@ -61,7 +90,8 @@ def score(bench: str, trainer: Trainer, run_dir: Path, temperatures: list[float]
     at_one = next(r for r in rows if r["temperature"] == 1.0)
     figures = {k: at_one[k] for k in FIGURES[bench] if k in at_one}
     if bench == "coco":   # RelGAN's NLL_gen: the generator's NLL of its training captions
-        figures["nll_gen_train"] = generator_nll(trainer.gen, trainer.data.ids, trainer.data.vocab.pad)
+        gen = trainer.average.sampler(trainer.gen)
+        figures["nll_gen_train"] = generator_nll(gen, trainer.data.ids, trainer.data.vocab.pad)
     return figures, [r for r in rows if r["temperature"] in temperatures]
 
 
@@ -113,6 +143,77 @@ def curve_gap(gan_rows: list[dict], mle_rows: list[dict], x: str, y: str, higher
     return out
 
 
+def one_seed(args, bench: str, key: str, seed: int, config: Path, mle_runs: Path, runs_dir: Path,
+             path: Path, temperatures: list[float]) -> dict:
+    """Train (or resume, or reuse) one seed's run and score it; the record kept in the result file."""
+    mle_dir, out = mle_runs / f"mle-s{seed}", runs_dir / f"{key}-s{seed}"
+    overrides = [*args.overrides, f"train.seed={seed}"]
+    if key == "mle":
+        overrides.append("train.adv_steps=0")
+    else:       # the warm-up is the MLE run's: start from its generator, skip the MLE phase
+        overrides += [f"train.init_generator={mle_dir / 'pretrained.pt'}", "train.mle_steps=0", "train.mle_epochs=0"]
+    piece = {"device": args.device, "machine": machine(args.device), "date": time.strftime("%Y-%m-%d %H:%M")}
+    pieces_file = out / "bench_pieces.json"
+    try:
+        trainer, wall = train_or_resume(config, overrides, out, args.device)
+        piece["wall_s"] = round(wall, 1)
+    finally:                     # a piece stopped by a signal still counts its time
+        if "wall_s" not in piece and out.is_dir():
+            piece["wall_s"], piece["stopped"] = None, True
+        if out.is_dir():
+            pieces = json.loads(pieces_file.read_text()) if pieces_file.is_file() else []
+            pieces_file.write_text(json.dumps(pieces + [piece], indent=1) + "\n")
+    keep = path.parent / f"{args.name or args.size}_runs" / out.name      # the training curves, kept with the results
+    keep.mkdir(parents=True, exist_ok=True)
+    for f in ("metrics.jsonl", "summary.json", "bench_pieces.json"):
+        shutil.copyfile(out / f, keep / f)
+    record = {"config": f"configs/{config.name}", "overrides": dict(o.split("=", 1) for o in overrides)}
+    (keep / "config.json").write_text(json.dumps(record, indent=2) + "\n")
+    figures, rows = score(bench, trainer, out, temperatures, args.num)
+    pieces = json.loads(pieces_file.read_text())
+    figures["wall_s"] = round(sum(p["wall_s"] or 0.0 for p in pieces), 1)
+    print(f"{bench} {key} seed {seed}: " + ", ".join(f"{k} {v:.4f}" for k, v in figures.items()), flush=True)
+    return figures | {"sweep_rows": rows, "pieces": pieces, "size": args.size}
+
+
+def machine(device: str) -> str:
+    where = torch.cuda.get_device_name() if device.startswith("cuda") and torch.cuda.is_available() else "CPU"
+    return f"{platform.machine()}, {torch.get_num_threads()} torch threads, {where}"
+
+
+def aggregate(result: dict, bench: str, temperatures: list[float]) -> None:
+    """Means and stds over the seeds measured so far; once every variant has every seed, the sweep,
+    the GAN-against-MLE-curve gaps and the plot."""
+    for v in result["variants"].values():
+        figs = list(v["seeds"].values())
+        stats = {k: mean_std([f[k] for f in figs]) for k in (*FIGURES[bench], "wall_s") if k in figs[0]}
+        v["mean"], v["std"] = {k: m for k, (m, _) in stats.items()}, {k: sd for k, (_, sd) in stats.items()}
+    x, y = SWEEP_AXES[bench]
+    rows = [dict(r, seed=int(seed), label=v["label"]) for v in result["variants"].values()
+            for seed, s in v["seeds"].items() for r in s.get("sweep_rows", [])]
+    result["sweep"] = {"x": x, "y": y, "temperatures": temperatures, "rows": rows}
+    by_label = {k: [r for r in rows if r["label"] == VARIANTS[k]] for k in VARIANTS}
+    if all(by_label.values()):
+        result["gan_against_mle_curve"] = curve_gap(by_label["gan"], by_label["mle"], x, y, higher_is_better=bench == "coco")
+
+
+def upgrade(result: dict) -> dict:
+    """A result file of the first format (every seed's sweep rows in one list) in this one."""
+    for v in result.get("variants", {}).values():
+        for seed, s in v["seeds"].items():
+            if "sweep_rows" not in s:
+                s["sweep_rows"] = [{k: x for k, x in r.items() if k not in ("seed", "label")}
+                                   for r in result["sweep"]["rows"] if r["label"] == v["label"] and str(r["seed"]) == seed]
+    return result
+
+
+def save(result: dict, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(result, indent=1) + "\n")
+    tmp.replace(path)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("benchmark", choices=sorted(FIGURES))
@@ -139,57 +240,44 @@ def main() -> None:
     if args.real_data_only:
         result = json.loads(path.read_text())
         result["real_data"] = real_data(bench, config, args.overrides)
-        path.write_text(json.dumps(result, indent=1) + "\n")
+        save(result, path)
         return
-    result = {"benchmark": bench, "size": args.size, "config": f"configs/{config.name}",
-              "overrides": args.overrides, "num_samples": args.num, "variants": {}}
-    sweeps: dict[str, list[dict]] = {}
+    setup = {"benchmark": bench, "size": args.size, "config": f"configs/{config.name}",
+             "overrides": args.overrides, "num_samples": args.num}
+    result = upgrade(json.loads(path.read_text())) if path.is_file() else setup | {"variants": {}}
+    if any(result.get(k, v) != v for k, v in setup.items()) or result.get("sweep", {}).get("temperatures", temperatures) != temperatures:
+        raise SystemExit(f"{path} was measured with another size, config, overrides, sample count or temperatures; "
+                         f"give another --name")
     mle_runs = runs_dir
     if args.mle_from:
-        prev = json.loads((path.parent / f"{args.mle_from}.json").read_text())
+        prev = upgrade(json.loads((path.parent / f"{args.mle_from}.json").read_text()))
         if prev["size"] != args.size or set(prev["variants"]["mle"]["seeds"]) != {str(s) for s in seeds} \
                 or prev["sweep"]["temperatures"] != temperatures:
             raise SystemExit(f"--mle-from {args.mle_from}: its size, seeds or temperatures differ from this run's")
         result["variants"]["mle"] = prev["variants"]["mle"]
         result["mle_from"] = args.mle_from
-        sweeps["mle"] = [r for r in prev["sweep"]["rows"] if r["label"] == VARIANTS["mle"]]
         mle_runs = runs_dir.with_name(f"{bench}-{args.mle_from}")
     for key, label in VARIANTS.items():
-        if key in result["variants"]:
-            continue
-        seeds_out = {}
         for seed in seeds:
-            mle_dir, out = mle_runs / f"mle-s{seed}", runs_dir / f"{key}-s{seed}"
-            overrides = [*args.overrides, f"train.seed={seed}"]
-            if key == "mle":
-                overrides.append("train.adv_steps=0")
-            else:       # the warm-up is the MLE run's: start from its generator, skip the MLE phase
-                overrides += [f"train.init_generator={mle_dir / 'pretrained.pt'}", "train.mle_steps=0",
-                              "train.mle_epochs=0"]
-            trainer, wall = train(config, overrides, out, args.device)
-            keep = path.parent / f"{name}_runs" / out.name      # the training curves, kept with the results
-            keep.mkdir(parents=True, exist_ok=True)
-            for f in ("metrics.jsonl", "summary.json"):
-                shutil.copyfile(out / f, keep / f)
-            record = {"config": f"configs/{config.name}", "overrides": dict(o.split("=", 1) for o in overrides)}
-            (keep / "config.json").write_text(json.dumps(record, indent=2) + "\n")
-            figures, rows = score(bench, trainer, out, temperatures, args.num)
-            figures["wall_s"] = round(wall, 1)
-            seeds_out[str(seed)] = figures
-            sweeps.setdefault(key, []).extend(dict(r, seed=seed, label=label) for r in rows)
-            print(f"{bench} {key} seed {seed}: " + ", ".join(f"{k} {v:.4f}" for k, v in figures.items()), flush=True)
-        stats = {k: mean_std([s[k] for s in seeds_out.values()]) for k in next(iter(seeds_out.values()))}
-        result["variants"][key] = {"label": label, "seeds": seeds_out,
-                                   "mean": {k: v[0] for k, v in stats.items()},
-                                   "std": {k: v[1] for k, v in stats.items()}}
-    result["real_data"] = real_data(bench, config, args.overrides)
-    x, y = SWEEP_AXES[bench]
-    result["sweep"] = {"x": x, "y": y, "temperatures": temperatures, "rows": [r for k in sweeps for r in sweeps[k]]}
-    result["gan_against_mle_curve"] = curve_gap(sweeps["gan"], sweeps["mle"], x, y, higher_is_better=bench == "coco")
-    result.update(machine=f"{platform.machine()}, {torch.get_num_threads()} torch threads, {args.device}",
-                  torch=torch.__version__, date=time.strftime("%Y-%m-%d"))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(result, indent=1) + "\n")
+            done = result["variants"].get(key, {}).get("seeds", {})
+            if str(seed) in done:
+                print(f"{bench} {key} seed {seed}: already in {path.name}, skipped", flush=True)
+                continue
+            try:
+                record = one_seed(args, bench, key, seed, config, mle_runs, runs_dir, path, temperatures)
+            except Interrupted as e:
+                raise SystemExit(f"bench_seeds: {key} seed {seed} stopped ({e}); the same command goes on from there")
+            result["variants"].setdefault(key, {"label": label, "seeds": {}})["seeds"][str(seed)] = record
+            aggregate(result, bench, temperatures)
+            machines = {p["machine"] for v in result["variants"].values() for s in v["seeds"].values()
+                        for p in s.get("pieces", [])}
+            result.update(torch=torch.__version__, date=time.strftime("%Y-%m-%d"),
+                          machine="; ".join(sorted(machines)) or result.get("machine", ""))
+            save(result, path)                  # after every seed: a benchmark can stop and go on later
+    if "real_data" not in result:
+        result["real_data"] = real_data(bench, config, args.overrides)
+    aggregate(result, bench, temperatures)
+    save(result, path)
     plot(result, path.with_name(f"{name}_sweep.png"))
     print(f"saved {path} and its plot")
 

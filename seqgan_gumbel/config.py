@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import dataclasses
-import math
 import sys
 import tomllib
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .config_values import convert as _convert
 from .errors import UserError
 
 # The allowed values live here, with the validation, so reading a config needs no torch.
@@ -17,7 +17,7 @@ CRITIC_INPUTS = ("one-hot", "relaxed")
 LOSSES = ("standard", "rsgan", "wgan-gp", "hinge")
 HIGHWAYS = ("gated", "shared")
 PRECISIONS = ("fp32", "bf16")
-INT_LIMIT = 2**31 - 1        # every integer key (seeds, sizes, step counts) within a C int
+LR_DECAYS = ("constant", "linear")
 
 
 @dataclass
@@ -28,6 +28,8 @@ class DataConfig:
     path: str = ""               # grammar: file of token sequences; corpus: the training text
     test_path: str = ""          # corpus: held-out text; "" = a seeded split of path
     test_fraction: float = 0.1   # corpus without test_path: share of lines held out
+    validation_fraction: float = 0.0  # share of the training sequences kept out of training as a
+                                      # validation split (validation.txt; train.mle_patience stops on it)
     max_lines: int = 0           # corpus: read only the first N lines of each file; 0 = all
     num_train: int = 10000       # sequences drawn from the grammar or the oracle
     num_test: int = 10000        # oracle: held-out sequences drawn
@@ -101,6 +103,9 @@ class TrainConfig:
     loss: str = "wgan-gp"        # standard, rsgan, wgan-gp, hinge
     g_lr: float = 1e-4
     d_lr: float = 1e-4
+    lr_decay: str = "constant"   # adversarial g_lr and d_lr: constant, or linear (down to 0 at the end)
+    g_average: float = 0.0       # > 0: sample from a moving average of the generator's adversarial
+                                 # weights with this decay (e.g. 0.99); 0 = the weights themselves
     beta1: float = 0.5
     beta2: float = 0.9
     d_steps: int = 5             # discriminator steps per adversarial iteration
@@ -133,44 +138,6 @@ class Config:
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
-
-
-def _convert(key: str, value, hint):
-    """Coerce a TOML value or a --set string to the field's type, naming the key on failure."""
-    origin = typing.get_origin(hint)
-    try:
-        if origin is list:
-            (inner,) = typing.get_args(hint)
-            if isinstance(value, str):
-                value = [v for v in value.replace("[", "").replace("]", "").split(",") if v.strip()]
-            return [_convert(key, v, inner) for v in value]
-        if hint is bool:
-            if isinstance(value, bool):
-                return value
-            text = str(value).strip().lower()
-            if text in ("true", "1", "yes", "on"):
-                return True
-            if text in ("false", "0", "no", "off"):
-                return False
-            raise ValueError
-        if hint is int:
-            if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
-                raise ValueError
-            if abs(number := int(value)) > INT_LIMIT:
-                raise UserError(f"config key {key}: {value} is out of range (at most {INT_LIMIT:,} in size)")
-            return number
-        if hint is float:
-            if isinstance(value, bool) or not math.isfinite(number := float(value)):
-                raise ValueError
-            return number
-        if hint is str:
-            if not isinstance(value, str):
-                raise ValueError
-            return value
-    except (ValueError, TypeError):
-        pass
-    name = "float (a finite number)" if hint is float else getattr(hint, "__name__", str(hint))
-    raise UserError(f"config key {key}: {value!r} is not a valid {name}")
 
 
 # Keys renamed since 0.1.0, still read (with a notice) from config files, --set and old runs.

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import torch
 
+from .errors import UserError
 from .vocab import Vocab
 
 
@@ -26,6 +27,7 @@ class SequenceData:
     max_len: int
     fixed_length: bool = False
     test_ids: torch.Tensor | None = None  # [M, T] held-out sequences
+    val_ids: torch.Tensor | None = None   # [K, T] a validation split carved from the training data
     test_lines: list[str] | None = None   # held-out text, for corpora
     tokenizer_json: str | None = None     # corpora: the trained tokenizer
     oracle: object | None = None          # oracle data: the oracle that drew it
@@ -43,6 +45,23 @@ class SequenceData:
     @property
     def seq_len(self) -> int:
         return self.max_len if self.fixed_length else self.max_len + 1
+
+    def carve_validation(self, fraction: float, seed: int) -> SequenceData:
+        """Move a seeded share of the training sequences into val_ids, never to be trained on
+        (the vocabulary, built before, still covers them). fraction 0: nothing moves."""
+        n = self.ids.shape[0]
+        k = round(n * fraction)
+        if fraction <= 0:
+            return self
+        if not 1 <= k < n:
+            raise UserError(f"data.validation_fraction {fraction} of {n:,} training sequences leaves "
+                            f"{'no validation' if k < 1 else 'no training'} sequence; choose a share that keeps both")
+        order = torch.randperm(n, generator=torch.Generator().manual_seed(seed + 2_000_003))
+        val, keep = order[:k].sort().values, order[k:].sort().values
+        self.val_ids, self.ids = self.ids[val], self.ids[keep]
+        self.sequences = [self.sequences[i] for i in keep.tolist()]
+        self.stats = self.stats | {"train": n - k, "validation": k}
+        return self
 
     def batches(self, batch_size: int, seed: int) -> "BatchStream":
         return BatchStream(self.ids.shape[0], batch_size, seed)

@@ -17,7 +17,7 @@ from .errors import UserError
 
 RUN_MARKERS = ("config.toml", CHECKPOINT_NAME, "metrics.jsonl")
 # Everything a run writes into its directory: --overwrite replaces these and nothing else.
-RUN_FILES = RUN_MARKERS + ("vocab.json", "train.txt", "test.txt", "tokenizer.json", "oracle.npz", PREVIOUS_NAME,
+RUN_FILES = RUN_MARKERS + ("vocab.json", "train.txt", "validation.txt", "test.txt", "tokenizer.json", "oracle.npz", PREVIOUS_NAME,
                            "pretrained.pt", "samples.txt", "summary.json", "report.png", "sweep", "wandb")
 LOCK, PREVIOUS_RUN = ".lock", ".previous-run"     # the run's lock; the replaced run, until the first checkpoint
 
@@ -161,6 +161,8 @@ class RunFiles:
         (self.out / "config.toml").write_text(to_toml(cfg), encoding="utf-8")
         (self.out / "vocab.json").write_text(json.dumps(list(vocab.tokens)), encoding="utf-8")
         write_lines(self.out / "train.txt", (vocab.text(s) for s in data.sequences))
+        if data.val_ids is not None:
+            write_lines(self.out / "validation.txt", (vocab.text(vocab.decode(r)) for r in data.val_ids.tolist()))
         kind.write_files(self.out)
 
     def checkpoint(self, state_fn) -> None:

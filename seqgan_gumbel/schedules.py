@@ -31,6 +31,12 @@ def _shape(name: str, step: int, num_steps: int) -> float:
     raise ValueError(f"unknown schedule {name!r}")
 
 
+def lr_factor(decay: str, step: int, num_steps: int) -> float:
+    """The learning rate's share at adversarial `step` (0-based) of `num_steps`: 1 throughout
+    for 'constant'; for 'linear' 1 at the first step, falling by 1 / num_steps a step."""
+    return 1.0 if decay == "constant" else 1.0 - step / num_steps
+
+
 def jang_rate(tau_start: float, tau_end: float, num_steps: int) -> float:
     """The rate r at which tau_start * exp(-r * step) meets tau_end exactly at the last step."""
     if num_steps <= 1 or tau_end >= tau_start:

@@ -15,22 +15,24 @@ from pathlib import Path
 import torch
 
 from . import distributed
+from .averaging import WeightAverage
 from .config import Config
 from .errors import UserError
 from .fakes import FakeBatches
 from .generator import one_hot
 from .kinds import KINDS
 from .losses import discriminator_loss, generator_loss, gradient_penalty
-from .run import (build_discriminator, build_generator, check_device_features, draw_ids, load_pretrained,
-                  resolve_device)
+from .run import (build_discriminator, build_generator, check_device_features, draw_ids, generator_nll,
+                  load_pretrained, resolve_device)
 from .rundir import NullFiles, RunFiles
 from .runlog import RunLog, SilentLog
-from .schedules import temperature as relaxation_tau
-from .stopping import Interrupted, StopSignals, check_loss, check_weights, stop_at_once
+from .schedules import lr_factor, temperature as relaxation_tau
+from .stopping import Interrupted, StopSignals, check_loss, stop_at_once
+from .trainer_state import Checkpoints
 from .warmup import EarlyStopping
 
 
-class Trainer:
+class Trainer(Checkpoints):
     """Owns the models, optimizers and data stream of one run."""
 
     def __init__(self, cfg: Config, out: Path, *, progress: bool = True, dist: distributed.Dist | None = None):
@@ -55,6 +57,7 @@ class Trainer:
         self.opt_mle = torch.optim.Adam(self.gen.parameters(), lr=tr.mle_lr)
         self.opt_g = torch.optim.Adam(self.gen.parameters(), lr=tr.g_lr, betas=betas)
         self.opt_d = torch.optim.Adam(self.disc.parameters(), lr=tr.d_lr, betas=betas)
+        self.average = WeightAverage(self.gen, tr.g_average)
         self.fakes = FakeBatches(self.gen, tr.batch_size // dist.world, cfg.generator.feedback,
                                  cfg.discriminator.input, self.shard, self._autocast, tr.cuda_graphs,
                                  tr.precision == "bf16")
@@ -141,6 +144,7 @@ class Trainer:
                 self._clip_step(self.opt_g, self.gen.parameters())
         finally:
             self.disc.requires_grad_(True)
+        self.average.update(self.gen)
         d_mean, g_mean = distributed.mean_of(self.dist, [d_loss.item(), g_loss.item()], self.device)
         return {"d_loss": d_mean, "g_loss": g_mean, "tau": tau}
 
@@ -155,8 +159,12 @@ class Trainer:
         """The data kind's quick figures on freshly drawn samples (and the held-out NLL), drawn
         from a forked random stream so that evaluating never changes what training draws."""
         with torch.random.fork_rng(devices=[self.device] if self.device.type == "cuda" else []):
-            ids = draw_ids(self.gen, self.cfg.train.eval_samples)
-            return self.kind.quick_figures(self._texts(ids), self.gen, self.cfg.train.eval_test)
+            gen, val = self.average.sampler(self.gen), self.data.val_ids
+            ids = draw_ids(gen, self.cfg.train.eval_samples)
+            scores = self.kind.quick_figures(self._texts(ids), gen, self.cfg.train.eval_test)
+            if val is not None:          # the whole validation split: early stopping reads it
+                scores["nll_validation"] = generator_nll(gen, val, self.data.vocab.pad)
+            return scores
 
     # ------------------------------------------------------------- the run
     def run(self, resumed: bool = False) -> dict:
@@ -200,9 +208,12 @@ class Trainer:
             self._where = f"maximum-likelihood step {local}"
             return self.mle_step()
         self._where = f"adversarial step {local}"
-        t = self.cfg.relaxation
-        tau = relaxation_tau(t.schedule, local - 1, self.cfg.train.adv_steps, t.tau_start, t.tau_end, t.rate or None)
-        return self.adversarial_step(tau)
+        t, tr = self.cfg.relaxation, self.cfg.train
+        share = lr_factor(tr.lr_decay, local - 1, tr.adv_steps)    # set every step: nothing to checkpoint
+        for opt, lr in ((self.opt_g, tr.g_lr), (self.opt_d, tr.d_lr)):
+            opt.param_groups[0]["lr"] = lr * share
+        return self.adversarial_step(relaxation_tau(t.schedule, local - 1, tr.adv_steps, t.tau_start,
+                                                    t.tau_end, t.rate or None))
 
     def _logged(self, phase: str, local: int) -> bool:
         last_of_phase = local == (self.mle_steps if phase == "mle" else self.cfg.train.adv_steps)
@@ -235,14 +246,15 @@ class Trainer:
             distributed.barrier(self.dist)       # wait for the first process's samples and summary
             return {"rank": self.dist.rank, "weight_spread": spread}
         tr = self.cfg.train
-        texts = self._texts(draw_ids(self.gen, tr.num_samples))
+        gen = self.average.sampler(self.gen)
+        texts = self._texts(draw_ids(gen, tr.num_samples))
         self.files.samples(texts)
         summary = {"wall_s": round(time.perf_counter() - self.start_time, 2), "device": str(self.device),
                    "threads": torch.get_num_threads(), "mle_steps": self.mle_steps, "adv_steps": tr.adv_steps,
                    "data": self.data.stats}
         if self.warmup.stopped_at is not None:
             summary["mle_early_stopped_at"] = self.warmup.stopped_at
-        summary.update(self.kind.summary_figures(texts, self.gen))
+        summary.update(self.kind.summary_figures(texts, gen))
         if self.dist.active:
             summary.update(processes=self.dist.world, weight_spread=spread)   # spread: 0 when in step
         self.files.summary(summary)
@@ -251,47 +263,3 @@ class Trainer:
         distributed.barrier(self.dist)
         log.finish(summary)
         return summary
-
-    # ------------------------------------------------------------ checkpoints
-    def generator_state(self) -> dict:
-        """What `sample --run` and train.init_generator need of a generator."""
-        v = self.data.vocab
-        return {"config": self.cfg.to_dict(), "vocab": list(v.tokens), "decoder": v.decoder,
-                "max_len": self.data.max_len, "fixed_length": self.data.fixed_length,
-                "banned": list(self.data.banned), "tokenizer_json": self.data.tokenizer_json or "",
-                "generator": self.gen.state_dict()}
-
-    def save(self) -> None:
-        """A checkpoint, once every weight is finite (a huge step can overflow them with a finite loss)."""
-        check_weights({"generator": self.gen, "discriminator": self.disc}, self._where, self.out)
-        self.files.checkpoint(self.state)
-
-    def state(self) -> dict:
-        """Everything the next step depends on (see the module docstring)."""
-        return self.generator_state() | {
-            "discriminator": self.disc.state_dict(),
-            "opt_mle": self.opt_mle.state_dict(), "opt_g": self.opt_g.state_dict(),
-            "opt_d": self.opt_d.state_dict(),
-            "global_step": self.global_step, "mle_steps": self.mle_steps, "total_steps": self.total,
-            "rng_cpu": torch.get_rng_state(),
-            # This process's GPU: under torchrun every process's generator is in the same state.
-            "rng_cuda": torch.cuda.get_rng_state(self.device) if self.device.type == "cuda" else None,
-            "stream": self.stream.state_dict(),
-            "best": self.warmup.best,
-        }
-
-    def restore(self, state: dict) -> None:
-        if tuple(state["vocab"]) != self.data.vocab.tokens:
-            raise UserError(f"the data rebuilt from {self.out}'s config gives another vocabulary than the "
-                            f"checkpoint's; the data files changed since the run started")
-        for module, key in ((self.gen, "generator"), (self.disc, "discriminator"), (self.opt_mle, "opt_mle"),
-                            (self.opt_g, "opt_g"), (self.opt_d, "opt_d"), (self.stream, "stream")):
-            module.load_state_dict(state[key])
-        self.global_step, self.mle_steps = int(state["global_step"]), int(state["mle_steps"])
-        self.total = self.mle_steps + self.cfg.train.adv_steps
-        self.warmup.best = state.get("best")
-        torch.set_rng_state(state["rng_cpu"])
-        cuda_rng = state.get("rng_cuda")
-        cuda_rng = (cuda_rng or [None])[0] if isinstance(cuda_rng, list) else cuda_rng  # older: every GPU's
-        if cuda_rng is not None and self.device.type == "cuda":
-            torch.cuda.set_rng_state(cuda_rng, self.device)

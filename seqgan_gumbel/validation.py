@@ -1,7 +1,7 @@
 """One validation pass over a whole run config: every key's range, each error naming its key."""
 from __future__ import annotations
 
-from .config import CRITIC_INPUTS, FEEDBACK_MODES, HIGHWAYS, LOSSES, PRECISIONS, Config
+from .config import CRITIC_INPUTS, FEEDBACK_MODES, HIGHWAYS, LOSSES, LR_DECAYS, PRECISIONS, Config
 from .errors import UserError
 
 MAX_LEN = 10_000     # tokens a sequence may have: every batch is [rows, max_len + 1]
@@ -17,6 +17,9 @@ def validate(cfg: Config) -> None:
     _models(cfg)
     _relaxation(cfg)
     _train(cfg.train)
+    need(cfg.train.mle_patience == 0 or cfg.data.validation_fraction > 0, "train.mle_patience",
+         "stops the warm-up on a validation split: set data.validation_fraction too (e.g. 0.05); "
+         "the test split never chooses a model")
 
 
 def _data(d) -> None:
@@ -27,6 +30,7 @@ def _data(d) -> None:
     need(d.num_train >= 1, "data.num_train", "must be at least 1")
     need(d.num_test >= 1, "data.num_test", "must be at least 1")
     need(0 < d.test_fraction < 1, "data.test_fraction", "must be between 0 and 1")
+    need(0 <= d.validation_fraction < 1, "data.validation_fraction", "must be in [0, 1): 0 = no validation split")
     need(d.overlong in ("drop", "truncate"), "data.overlong", "choose drop or truncate")
     need(d.tokenizer in ("word", "bpe"), "data.tokenizer", "choose word or bpe")
     need(d.bpe_vocab_size >= 1, "data.bpe_vocab_size", "must be positive")
@@ -91,6 +95,8 @@ def _train(tr) -> None:
     need(tr.loss in LOSSES, "train.loss", f"choose one of {', '.join(LOSSES)}")
     for key, v in (("train.mle_lr", tr.mle_lr), ("train.g_lr", tr.g_lr), ("train.d_lr", tr.d_lr)):
         need(0 < v <= 10, key, f"must be in (0, 10] (Adam moves each weight by about this much a step), got {v}")
+    need(tr.lr_decay in LR_DECAYS, "train.lr_decay", f"choose one of {', '.join(LR_DECAYS)}")
+    need(0 <= tr.g_average < 1, "train.g_average", "must be in [0, 1): 0 = off, e.g. 0.99")
     need(tr.seed >= 0, "train.seed", "must be 0 or positive")
     need(0 <= tr.beta1 < 1, "train.beta1", "must be in [0, 1)")
     need(0 <= tr.beta2 < 1, "train.beta2", "must be in [0, 1)")

@@ -1,9 +1,10 @@
-"""Early stopping of the maximum-likelihood warm-up on the held-out NLL, keeping the best generator."""
+"""Early stopping of the maximum-likelihood warm-up on the validation split's NLL, keeping the best generator."""
 from __future__ import annotations
 
 
 class EarlyStopping:
-    """Tracks the best held-out NLL of the warm-up; `due` after `patience` evaluations without
+    """Tracks the best validation NLL of the warm-up (never the test split's: that would choose
+    the model on the data that scores it); `due` after `patience` evaluations without
     a better one (patience 0: never). Its state is a plain dict, saved in checkpoints."""
 
     def __init__(self, patience: int):
@@ -12,9 +13,9 @@ class EarlyStopping:
         self.stopped_at: int | None = None
 
     def observe(self, scores: dict, step: int, gen) -> None:
-        if self.patience == 0 or "nll_test" not in scores:
+        if self.patience == 0 or "nll_validation" not in scores:
             return
-        nll = scores["nll_test"]
+        nll = scores["nll_validation"]
         if self.best is None or nll < self.best["nll"]:
             self.best = {"nll": nll, "step": step, "evals_since": 0,
                          "generator": {k: v.detach().clone() for k, v in gen.state_dict().items()}}

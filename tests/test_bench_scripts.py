@@ -70,8 +70,78 @@ def test_oracle_benchmark_end_to_end_at_a_tiny_size(tmp_path):
 
     # a second GAN recipe against the same MLE runs: the MLE part is reused, not retrained
     out = bench("--name", "fast", "--mle-from", "cpu", "--set", "train.g_lr=1e-2")
-    assert "mle seed" not in out and "gan seed 1" in out
+    assert "mle seed 0: nll" not in out and "mle seed 1: already in fast.json, skipped" in out and "gan seed 1" in out
     e = json.loads((tmp_path / "res" / "fast.json").read_text())
     assert e["variants"]["mle"] == d["variants"]["mle"] and e["mle_from"] == "cpu"
     assert e["variants"]["gan"]["seeds"]["0"]["nll_oracle"] != d["variants"]["gan"]["seeds"]["0"]["nll_oracle"]
     assert len(e["sweep"]["rows"]) == len(d["sweep"]["rows"])
+
+
+def test_grammar_benchmark_runs_in_pieces_and_plots_its_curves(tmp_path):
+    """Seeds run in two invocations merge into one file; a measured seed is skipped, not rerun."""
+    def bench(seeds):
+        r = subprocess.run([sys.executable, ROOT / "scripts" / "bench_grammar.py", "--grammars", "kusner",
+                            "--variants", "scratch_v0_1", "--seeds", seeds, "--results", tmp_path,
+                            "--set", "train.adv_steps=3", "--set", "train.log_every=1", "--set", "data.num_train=200",
+                            "--set", "data.num_test=50", "--set", "train.eval_samples=20", "--set", "train.eval_test=20",
+                            "--set", "discriminator.num_filters=8", "--threads", "1"],
+                           capture_output=True, text=True, cwd=ROOT, timeout=600)
+        assert r.returncode == 0, r.stderr[-2000:]
+        return r.stdout
+
+    bench("0")
+    assert "seed 0: already measured, skipped" in bench("0,1")
+    d = json.loads((tmp_path / "kusner.json").read_text())
+    run = d["runs"]["scratch_v0_1"]
+    assert list(run["seeds"]) == ["0", "1"] and d["reference"]["seeds"] == ["0", "1"]
+    for seed, r in run["seeds"].items():
+        assert [p["step"] for p in r["curve"]] == [0, 1, 2, 3]       # the start and every iteration
+        assert r["unique_ratio"] == pytest.approx(r["unique"] / r["reference"]["unique"])
+        assert r["nll_samples_ratio"] == pytest.approx(r["nll_samples"] / r["reference"]["nll_valid"])
+    # the held-out strings are drawn with each run's seed: two seeds, two references
+    assert run["seeds"]["0"]["reference"] != run["seeds"]["1"]["reference"]
+    assert run["mean"]["valid"] == pytest.approx((run["seeds"]["0"]["valid"] + run["seeds"]["1"]["valid"]) / 2)
+    verdict = _module("render_docs")._grammar_verdict(run["mean"], list(run["seeds"].values()))
+    assert verdict.count("missed") + verdict.count("reached") == 4 and verdict.count("/2 seeds)") == 4
+    valid_seeds = sum(r["valid"] >= 0.99 for r in run["seeds"].values())
+    assert f"valid {run['mean']['valid']:.4f} {'reached' if run['mean']['valid'] >= 0.99 else 'missed'} ({valid_seeds}/2" in verdict
+    r = subprocess.run([sys.executable, ROOT / "scripts" / "plot_scratch.py", "--variant", "scratch_v0_1",
+                        "--results", tmp_path], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert (tmp_path / "scratch_curves.png").read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.skipif(not (ROOT.parent / "shared" / "data" / "oracle").is_dir(), reason="needs ../shared/data/oracle")
+def test_oracle_benchmark_stopped_part_way_resumes_from_its_checkpoint_and_skips_finished_seeds(tmp_path):
+    import signal
+    import time
+
+    cmd = [sys.executable, ROOT / "scripts" / "bench_seeds.py", "oracle", "--num", "100", "--temperatures", "1.0",
+           "--seeds", "0", "--results", tmp_path / "res", "--runs", tmp_path / "runs", "--set", "train.mle_steps=200",
+           "--set", "train.adv_steps=2", "--set", "data.num_train=200", "--set", "data.num_test=100",
+           "--set", "train.num_samples=50", "--set", "train.eval_samples=20", "--set", "train.eval_test=20",
+           "--set", "train.log_every=20", "--set", "train.checkpoint_every=20", "--set", "train.threads=1"]
+    metrics = tmp_path / "runs" / "oracle-cpu" / "mle-s0" / "metrics.jsonl"
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 300
+    while time.time() < deadline and proc.poll() is None:
+        rows = metrics.read_text().splitlines() if metrics.is_file() else []
+        if rows and json.loads(rows[-1])["global_step"] >= 40:
+            break
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode != 0 and "the same command goes on from there" in err
+    assert not (tmp_path / "res" / "cpu.json").exists()                      # no seed finished yet
+
+    r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-2000:]
+    d = json.loads((tmp_path / "res" / "cpu.json").read_text())
+    pieces = d["variants"]["mle"]["seeds"]["0"]["pieces"]
+    assert [p.get("stopped", False) for p in pieces] == [True, False] and pieces[1]["device"] == "cpu"
+    steps = [json.loads(l)["global_step"] for l in metrics.read_text().splitlines()]
+    assert steps == sorted(set(steps)) and steps[-1] == 200 and steps[1] == 20   # resumed: each step logged once
+    r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "mle seed 0: already in cpu.json, skipped" in r.stdout and "gan seed 0: already" in r.stdout
+    assert json.loads((tmp_path / "res" / "cpu.json").read_text())["variants"] == d["variants"]

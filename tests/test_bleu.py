@@ -96,8 +96,11 @@ def test_orders_are_checked():
 def test_coco_sample_matches_nltk_against_all_test_references():
     refs = [l.split() for l in (COCO / "test.txt").read_text().splitlines() if l.split()]
     train = [l.split() for l in (COCO / "train.txt").read_text().splitlines()]
-    hyps = train[::50]                                   # 200 hypotheses spread over the file
-    assert len(refs) == 10_000 and len(hyps) == 200
+    # 100 hypotheses spread over the file (RelGAN's own count), each against all 10,000 references:
+    # NLTK takes about half a second a hypothesis here, and half of CI's minutes matter more than
+    # the second hundred (the exact match of every score is the same test either way).
+    hyps = train[::100]
+    assert len(refs) == 10_000 and len(hyps) == 100
     assert_matches_nltk(hyps, refs, [2, 3, 4, 5])
     # The real-data reference of the shared README, all 10,000 lines against all 10,000.
     all_scores = bleu.sentence_bleu(train, refs, [2, 3, 4, 5])

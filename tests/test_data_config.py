@@ -78,6 +78,8 @@ def test_config_overrides_types_and_round_trip(tmp_path):
     ("relaxation.tau_end=0", "relaxation.tau_end: must be positive"),
     ("train.adv_steps", "expected key=value"),
     ("discriminator.per_step=true", "discriminator.per_step: scores prefixes with the lstm critic"),
+    ("train.g_average=1", r"train.g_average: must be in \[0, 1\)"),
+    ("data.validation_fraction=-0.1", r"data.validation_fraction: must be in \[0, 1\)"),
 ])
 def test_bad_overrides(item, match):
     with pytest.raises(UserError, match=match):

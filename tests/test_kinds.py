@@ -113,4 +113,5 @@ def test_training_evaluate_and_sweep_share_the_kinds_figures(tmp_path):
     swept = kind.sweep_figures(samples, None, 1.0, 4)
     assert quick["valid"] == full["valid"] == swept["valid"] == 0.75
     assert quick["unique"] == full["unique"] == swept["unique"] == 0.75
-    assert full["novel"] == 0.5 and swept["nll_valid"] == full["nll_valid"]
+    assert full["novel"] == 0.5 and quick["nll_valid"] == swept["nll_valid"] == full["nll_valid"]
+    assert kind.quick_figures(["( x"], None, 10)["nll_valid"] is None      # no valid sample: no NaN in the log

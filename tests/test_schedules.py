@@ -55,3 +55,10 @@ def test_jang_formula_and_rate():
 def test_unknown_schedule():
     with pytest.raises(ValueError):
         temperature("cosine", 0, 10, 1.0, 0.1)
+
+
+def test_linear_lr_decay_falls_by_equal_steps_to_one_step_above_zero():
+    from seqgan_gumbel.schedules import lr_factor
+
+    assert [lr_factor("constant", s, 4) for s in range(4)] == [1.0] * 4
+    assert [lr_factor("linear", s, 4) for s in range(4)] == [1.0, 0.75, 0.5, 0.25]

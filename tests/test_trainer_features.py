@@ -81,16 +81,41 @@ def test_pretrained_generator_is_saved_and_reused(tmp_path):
         resume(a / "pretrained.pt")
 
 
-def test_warm_up_in_epochs_with_early_stopping_keeps_the_best(tmp_path):
+def test_warm_up_in_epochs_stops_early_on_the_validation_split_and_keeps_the_best(tmp_path):
     out = tmp_path / "es"
     cfg = load_config(None, TINY + ["train.mle_epochs=40", "train.mle_lr=0.02", "train.mle_patience=2",
-                                    "train.adv_steps=0", "train.log_every=10"])
+                                    "data.validation_fraction=0.1", "train.adv_steps=0", "train.log_every=10"])
     summary = train(cfg, out, progress=False)
-    assert summary["mle_steps"] == 40 * (300 // 16)
+    assert summary["data"]["train"] == 270 and summary["data"]["validation"] == 30
+    assert summary["mle_steps"] == 40 * (270 // 16)          # epochs of what is trained on
+    assert len((out / "train.txt").read_text().splitlines()) == 270
+    assert len((out / "validation.txt").read_text().splitlines()) == 30
     rows = [json.loads(l) for l in (out / "metrics.jsonl").read_text().splitlines() if '"mle"' in l]
     assert summary["mle_early_stopped_at"] < summary["mle_steps"]
-    # The kept generator is the best one seen: its held-out NLL (all 200 test strings, as logged).
-    assert summary["nll_test"] == pytest.approx(min(r["nll_test"] for r in rows), rel=1e-9)
+    # The kept generator is the one with the best validation NLL; its test NLL is what that step
+    # logged (all 200 test strings), whether or not it was the lowest test NLL.
+    best = min(rows, key=lambda r: r["nll_validation"])
+    assert summary["nll_test"] == pytest.approx(best["nll_test"], rel=1e-9)
+
+
+def test_the_validation_split_is_seeded_disjoint_and_never_the_test_split():
+    from seqgan_gumbel.trainer import Trainer
+
+    def split(seed):
+        t = Trainer(load_config(None, TINY + ["data.validation_fraction=0.25", f"train.seed={seed}"]), None,
+                    progress=False)
+        return t.data.ids, t.data.val_ids, t.data.test_ids
+
+    train_ids, val, test = split(0)
+    assert val.shape[0] == 75 and train_ids.shape[0] == 225
+    whole = Trainer(load_config(None, TINY), None, progress=False).data.ids
+    rows = lambda x: sorted(map(tuple, x.tolist()))                       # noqa: E731
+    assert rows(torch.cat([train_ids, val])) == rows(whole)               # a partition of the training data
+    assert torch.equal(split(0)[1], val)                                    # the same seed, the same split
+    with pytest.raises(UserError, match="train.mle_patience.*data.validation_fraction"):
+        load_config(None, ["train.mle_patience=3"])
+    with pytest.raises(UserError, match="leaves no training sequence"):
+        Trainer(load_config(None, TINY + ["data.validation_fraction=0.9999"]), None, progress=False)
 
 
 def relgan_pooled(d: CNNDiscriminator, x: torch.Tensor) -> torch.Tensor:
@@ -166,3 +191,69 @@ def test_bf16_autocast_trains_with_fp32_noise_and_losses(tmp_path, relgan):
 def test_cuda_graphs_on_the_cpu_is_a_user_error(tmp_path):
     with pytest.raises(UserError, match="cuda_graphs needs a CUDA GPU"):
         train(load_config(None, TINY + ["train.cuda_graphs=true", "train.device=cpu"]), tmp_path / "c", progress=False)
+
+
+def test_linear_lr_decay_sets_both_adversarial_learning_rates_each_iteration():
+    from seqgan_gumbel.trainer import Trainer
+
+    cfg = load_config(None, TINY + ["train.mle_steps=0", "train.lr_decay=linear", "train.g_lr=4e-3",
+                                    "train.d_lr=2e-3", "log.report=false"])
+    trainer = Trainer(cfg, None, progress=False)
+    seen = []
+    trainer.adversarial_step = lambda tau: seen.append((trainer.opt_g.param_groups[0]["lr"],
+                                                        trainer.opt_d.param_groups[0]["lr"])) or {}
+    for local in range(1, 5):
+        trainer._step("adv", local)
+    assert [g for g, _ in seen] == pytest.approx([4e-3 * f for f in (1, 0.75, 0.5, 0.25)])
+    assert [d for _, d in seen] == pytest.approx([2e-3 * f for f in (1, 0.75, 0.5, 0.25)])
+    with pytest.raises(UserError, match="train.lr_decay: choose one of constant, linear"):
+        load_config(None, ["train.lr_decay=cosine"])
+
+
+def test_weight_average_is_the_exponential_moving_average_of_the_trained_weights():
+    from seqgan_gumbel.averaging import WeightAverage
+
+    model = torch.nn.Linear(2, 1, bias=False)
+    avg = WeightAverage(model, 0.75)
+    assert avg.sampler(model) is model                    # before the first update: the weights themselves
+    expected = None
+    for w in ([1.0, 2.0], [3.0, -2.0], [5.0, 0.0]):
+        model.weight.data = torch.tensor([w])
+        avg.update(model)
+        expected = torch.tensor([w]) if expected is None else 0.75 * expected + 0.25 * torch.tensor([w])
+        assert torch.allclose(avg.sampler(model).weight, expected)
+    assert avg.sampler(model) is not model and WeightAverage(model, 0.0).state_dict() is None
+
+
+def test_a_run_with_averaging_and_lr_decay_resumes_bit_identical_and_saves_the_average(tmp_path, monkeypatch):
+    import os
+    import signal
+
+    from seqgan_gumbel.stopping import Interrupted
+    from seqgan_gumbel.trainer import Trainer
+    from seqgan_gumbel.training import resume
+
+    items = TINY + ["train.adv_steps=12", "train.g_average=0.9", "train.lr_decay=linear", "train.threads=1",
+                    "train.checkpoint_every=0", "log.report=false"]
+    train(load_config(None, items), tmp_path / "full", progress=False)
+    real_step = Trainer._step
+
+    def stop_after_five(self, phase, local):
+        figures = real_step(self, phase, local)
+        if phase == "adv" and local == 5:
+            os.kill(os.getpid(), signal.SIGTERM)          # the run stops at the end of this step
+        return figures
+
+    monkeypatch.setattr(Trainer, "_step", stop_after_five)
+    with pytest.raises(Interrupted):
+        train(load_config(None, items), tmp_path / "stopped", progress=False)
+    assert load_checkpoint(tmp_path / "stopped")["average"]["steps"] == 5
+    monkeypatch.setattr(Trainer, "_step", real_step)
+    resume(tmp_path / "stopped", progress=False)
+    a, b = load_checkpoint(tmp_path / "full"), load_checkpoint(tmp_path / "stopped")
+    for key in ("generator", "generator_trained", "discriminator"):
+        assert all(torch.equal(a[key][k], b[key][k]) for k in a[key]), key
+    assert a["average"]["steps"] == 12
+    assert all(torch.equal(a["generator"][k], a["average"]["weights"][k]) for k in a["generator"])
+    assert not all(torch.equal(a["generator"][k], a["generator_trained"][k]) for k in a["generator"])
+    assert (tmp_path / "full" / "samples.txt").read_text() == (tmp_path / "stopped" / "samples.txt").read_text()

@@ -72,6 +72,7 @@ class GrammarKind(DataKind):
         dc = cfg.data
         grammar = load_grammar(dc.grammar, dc.max_len or None) if dc.grammar else None
         data = grammar_data(grammar, dc.path, dc.num_train, cfg.train.seed, min(dc.num_test, HELD_OUT_CAP))
+        data.carve_validation(dc.validation_fraction, cfg.train.seed)
         return cls(grammar, data.sequences, data.test_ids, data)
 
     @classmethod
@@ -102,7 +103,8 @@ class GrammarKind(DataKind):
         out = {}
         if self.grammar is not None:
             s = self._scores(samples)
-            out = {"valid": s["valid"], "unique": s["unique"], "mean_length": s["mean_length"]}
+            out = {"valid": s["valid"], "unique": s["unique"], "mean_length": s["mean_length"],
+                   "nll_valid": None if math.isnan(s["nll_valid"]) else s["nll_valid"]}
         return out | held_out_nll(gen, self.test_ids, limit=held_out)
 
     def summary_figures(self, samples, gen) -> dict:
