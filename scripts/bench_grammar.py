@@ -30,6 +30,7 @@ from pathlib import Path
 
 import torch
 
+from seqgan_gumbel.checkpoint import atomic_write_bytes
 from seqgan_gumbel.config import load_config
 from seqgan_gumbel.grammar_metrics import grammar_scores
 from seqgan_gumbel.rundir import prepare_run_dir
@@ -118,9 +119,8 @@ def merge(path: Path, grammar: str, key: str, variant: tuple, seed: int, r: dict
         result["runs"][key] = summarise(label, config, overrides, dict(sorted(runs.items())))
         result["reference"] = reference_mean(result)
         result.update(machine=f"{platform.machine()}, CPU", torch=torch.__version__)
-        tmp_path = path.with_suffix(".json.tmp")
-        tmp_path.write_text(json.dumps(result, indent=1) + "\n")
-        tmp_path.replace(path)
+        text = json.dumps(result, indent=1) + "\n"
+        atomic_write_bytes(path, lambda f: f.write(text.encode()))
 
 
 def main() -> None:

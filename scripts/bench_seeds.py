@@ -58,15 +58,14 @@ def _run_keys(config: dict) -> dict:
     return config | {"train": {k: v for k, v in config["train"].items() if k not in ("device", "threads", "cuda_graphs")}}
 
 
-def train_or_resume(config: Path, overrides: list[str], out: Path, device: str) -> tuple[Trainer, float]:
+def train_or_resume(config: Path, overrides: list[str], out: Path, device: str) -> Trainer:
     """A finished run as it is, an interrupted one resumed from its checkpoint, else a fresh run.
-    Returns the trainer (its generator restored) and the seconds this call trained."""
+    Returns the trainer, its generator restored."""
     from seqgan_gumbel.checkpoint import load_checkpoint
     from seqgan_gumbel.config import from_dict
     from seqgan_gumbel.rundir import CHECKPOINT_NAME, remove_stale_temporaries, truncate_metrics
 
     cfg = load_config(str(config), [*overrides, f"train.device={device}", "log.report=false"])
-    t0 = time.perf_counter()
     if (out / CHECKPOINT_NAME).is_file():
         state = load_checkpoint(out)
         if _run_keys(from_dict(state["config"]).to_dict()) != _run_keys(cfg.to_dict()):
@@ -77,11 +76,11 @@ def train_or_resume(config: Path, overrides: list[str], out: Path, device: str) 
             remove_stale_temporaries(out, print)
             truncate_metrics(out / "metrics.jsonl", trainer.global_step, print)
             trainer.run(resumed=True)
-        return trainer, time.perf_counter() - t0
+        return trainer
     prepare_run_dir(out, overwrite=True)
     trainer = Trainer(cfg, out, progress=False)
     trainer.run()
-    return trainer, time.perf_counter() - t0
+    return trainer
 
 
 def score(bench: str, trainer: Trainer, run_dir: Path, temperatures: list[float], num: int) -> tuple[dict, list[dict]]:
@@ -153,16 +152,17 @@ def one_seed(args, bench: str, key: str, seed: int, config: Path, mle_runs: Path
     else:       # the warm-up is the MLE run's: start from its generator, skip the MLE phase
         overrides += [f"train.init_generator={mle_dir / 'pretrained.pt'}", "train.mle_steps=0", "train.mle_epochs=0"]
     piece = {"device": args.device, "machine": machine(args.device), "date": time.strftime("%Y-%m-%d %H:%M")}
-    pieces_file = out / "bench_pieces.json"
+    pieces_file, t0 = out / "bench_pieces.json", time.perf_counter()
     try:
-        trainer, wall = train_or_resume(config, overrides, out, args.device)
-        piece["wall_s"] = round(wall, 1)
-    finally:                     # a piece stopped by a signal still counts its time
-        if "wall_s" not in piece and out.is_dir():
-            piece["wall_s"], piece["stopped"] = None, True
+        trainer = train_or_resume(config, overrides, out, args.device)
+    except BaseException:        # a piece stopped by a signal still counts its time
+        piece["stopped"] = True
+        raise
+    finally:
+        piece["wall_s"] = round(time.perf_counter() - t0, 1)
         if out.is_dir():
-            pieces = json.loads(pieces_file.read_text()) if pieces_file.is_file() else []
-            pieces_file.write_text(json.dumps(pieces + [piece], indent=1) + "\n")
+            pieces = (json.loads(pieces_file.read_text()) if pieces_file.is_file() else []) + [piece]
+            pieces_file.write_text(json.dumps(pieces, indent=1) + "\n")
     keep = path.parent / f"{args.name or args.size}_runs" / out.name      # the training curves, kept with the results
     keep.mkdir(parents=True, exist_ok=True)
     for f in ("metrics.jsonl", "summary.json", "bench_pieces.json"):
@@ -170,8 +170,7 @@ def one_seed(args, bench: str, key: str, seed: int, config: Path, mle_runs: Path
     record = {"config": f"configs/{config.name}", "overrides": dict(o.split("=", 1) for o in overrides)}
     (keep / "config.json").write_text(json.dumps(record, indent=2) + "\n")
     figures, rows = score(bench, trainer, out, temperatures, args.num)
-    pieces = json.loads(pieces_file.read_text())
-    figures["wall_s"] = round(sum(p["wall_s"] or 0.0 for p in pieces), 1)
+    figures["wall_s"] = round(sum(p["wall_s"] for p in pieces), 1)
     print(f"{bench} {key} seed {seed}: " + ", ".join(f"{k} {v:.4f}" for k, v in figures.items()), flush=True)
     return figures | {"sweep_rows": rows, "pieces": pieces, "size": args.size}
 
@@ -182,8 +181,8 @@ def machine(device: str) -> str:
 
 
 def aggregate(result: dict, bench: str, temperatures: list[float]) -> None:
-    """Means and stds over the seeds measured so far; once every variant has every seed, the sweep,
-    the GAN-against-MLE-curve gaps and the plot."""
+    """Means and stds over the seeds measured so far, the sweep rows of every seed, and once both
+    variants have rows, the GAN-against-MLE-curve gaps."""
     for v in result["variants"].values():
         figs = list(v["seeds"].values())
         stats = {k: mean_std([f[k] for f in figs]) for k in (*FIGURES[bench], "wall_s") if k in figs[0]}
@@ -208,10 +207,11 @@ def upgrade(result: dict) -> dict:
 
 
 def save(result: dict, path: Path) -> None:
+    from seqgan_gumbel.checkpoint import atomic_write_bytes
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(result, indent=1) + "\n")
-    tmp.replace(path)
+    text = json.dumps(result, indent=1) + "\n"
+    atomic_write_bytes(path, lambda f: f.write(text.encode()))
 
 
 def main() -> None:

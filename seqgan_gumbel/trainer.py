@@ -46,7 +46,8 @@ class Trainer(Checkpoints):
         distributed.start(dist, self.device, tr.batch_size)
         self.shard = dist.shard(tr.batch_size)           # this process's rows of each global batch
         self.kind = KINDS.get(cfg.data.kind).from_config(cfg, self.device)
-        self.data = self.kind.data
+        # The validation split is carved here, once for every kind (registered ones too).
+        self.data = self.kind.data.carve_validation(cfg.data.validation_fraction, tr.seed)
         self.ids = self.data.ids.to(self.device)         # the training data lives on the device
         check_device_features(tr, self.device)
         torch.manual_seed(tr.seed)

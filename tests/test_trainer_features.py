@@ -104,6 +104,7 @@ def test_the_validation_split_is_seeded_disjoint_and_never_the_test_split():
     def split(seed):
         t = Trainer(load_config(None, TINY + ["data.validation_fraction=0.25", f"train.seed={seed}"]), None,
                     progress=False)
+        assert t.kind.train == t.data.sequences and len(t.kind.train) == 225   # novelty: against what is trained on
         return t.data.ids, t.data.val_ids, t.data.test_ids
 
     train_ids, val, test = split(0)

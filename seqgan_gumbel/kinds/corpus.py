@@ -94,7 +94,7 @@ class CorpusKind(DataKind):
 
     @classmethod
     def from_config(cls, cfg, device) -> CorpusKind:
-        data = corpus_data(cfg.data, cfg.train.seed).carve_validation(cfg.data.validation_fraction, cfg.train.seed)
+        data = corpus_data(cfg.data, cfg.train.seed)
         return cls(data.test_lines, data.test_ids, data)
 
     @classmethod

@@ -54,7 +54,13 @@ class GrammarKind(DataKind):
     diversity = Axis("nll_valid", "grammar NLL of valid samples (nats/sequence; higher = less typical)")
 
     def __init__(self, grammar, train: list[tuple[str, ...]] | None = None, test_ids=None, data=None):
-        self.grammar, self.train, self.test_ids, self.data = grammar, train, test_ids, data
+        self.grammar, self._train, self.test_ids, self.data = grammar, train, test_ids, data
+
+    @property
+    def train(self) -> list[tuple[str, ...]] | None:
+        """The sequences trained on (novelty counts against them): the data's, once a validation
+        split may have been carved from it, else those read back from a run."""
+        return self.data.sequences if self.data is not None else self._train
 
     @staticmethod
     def check_config(dc) -> None:
@@ -72,8 +78,7 @@ class GrammarKind(DataKind):
         dc = cfg.data
         grammar = load_grammar(dc.grammar, dc.max_len or None) if dc.grammar else None
         data = grammar_data(grammar, dc.path, dc.num_train, cfg.train.seed, min(dc.num_test, HELD_OUT_CAP))
-        data.carve_validation(dc.validation_fraction, cfg.train.seed)
-        return cls(grammar, data.sequences, data.test_ids, data)
+        return cls(grammar, test_ids=data.test_ids, data=data)
 
     @classmethod
     def from_run(cls, run) -> GrammarKind:

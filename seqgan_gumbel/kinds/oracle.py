@@ -41,7 +41,7 @@ class OracleKind(DataKind):
 
     @classmethod
     def from_config(cls, cfg, device) -> OracleKind:
-        data = oracle_data(cfg.data, device).carve_validation(cfg.data.validation_fraction, cfg.train.seed)
+        data = oracle_data(cfg.data, device)
         return cls(data.oracle, data.test_ids, data)
 
     @classmethod
