@@ -58,9 +58,16 @@ class GrammarKind(DataKind):
 
     @property
     def train(self) -> list[tuple[str, ...]] | None:
-        """The sequences trained on (novelty counts against them): the data's, once a validation
-        split may have been carved from it, else those read back from a run."""
-        return self.data.sequences if self.data is not None else self._train
+        """The sequences novelty counts against: those given (read back from a run, or
+        `evaluate --train`), else the data's, read when asked so that a validation split carved
+        after this kind was built is left out."""
+        if self._train is None and self.data is not None:
+            return self.data.sequences
+        return self._train
+
+    @train.setter
+    def train(self, sequences: list[tuple[str, ...]] | None) -> None:
+        self._train = sequences
 
     @staticmethod
     def check_config(dc) -> None:
