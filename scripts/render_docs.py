@@ -396,11 +396,80 @@ def headline_coco() -> str:
             + "\n".join(rows) + f"\n\nOurs: 10,000 samples against all 10,000 test captions; {_where_short(d)}; "
             "the full size has not been run yet.")
 
+RATIO_METHODS = {"mle": "plain sampling", "guide": "learned ratio, token-level guide",
+                 "sir": "learned ratio, SIR (K = 8)", "rejection": "learned ratio, rejection",
+                 "exact-guide": "ceiling: exact ratio, guide", "exact-sir": "ceiling: exact ratio, SIR (K = 8)"}
+
+
+def _pm(d: dict | None, fmt: str = ".3f") -> str:
+    if not d:
+        return "-"
+    se = d.get("se")
+    return f"{d['mean']:{fmt}}" + ("" if se is None or se != se else f" ± {se:{fmt}}")
+
+
+def _ratio_rows(d: dict, extra_key: str | None = None) -> list[str]:
+    q, x = d["quality"], d["diversity"]
+    rows = []
+    for r in d["summary"]:
+        extra = ""
+        if "ess" in r:
+            extra = f"ESS {r['ess']['mean']:.2f} of 8"
+        elif "acceptance" in r:
+            extra = f"acceptance {r['acceptance']['mean']:.3f}"
+        if r.get("errors") and not r.get("seeds"):
+            extra = "not run: " + r["errors"][0][:80]
+        cols = [r.get("model", "mle").upper(), RATIO_METHODS.get(r["method"], r["method"]), f"{r['temperature']:g}",
+                "-" if r["method"] == "mle" else format(r["strength"], "g"), _pm(r.get(q)), _pm(r.get(x))]
+        if extra_key:
+            cols.append(_pm(r.get(extra_key)))
+        rows.append("| " + " | ".join(cols + [_pm(r.get("better_by")), extra]) + " |")
+    return rows
+
+
+def _ratio_where(d: dict) -> str:
+    seeds = list(d["seeds"].values())
+    fit = [f["seconds"] for s in seeds for f in s["fit"].values()]
+    return (f"{len(seeds)} seeds, {seeds[0]['machine']}, {seeds[0]['threads']} torch threads, cpu, "
+            f"{seeds[0]['date']}; ratio models fitted in {min(fit):.0f}-{max(fit):.0f} s")
+
+
+def _ratio_table(bench: str, columns: list[str], note: str, extra_key: str | None = None) -> str:
+    d = _load(f"results/ratio/{bench}.json")
+    if d is None:
+        return f"Not run yet: `scripts/bench_ratio.py {bench}`."
+    cols = ["model", "sampler", "T", "G", *columns, ""]
+    head = "| " + " | ".join(cols) + " |\n|" + "---|" * len(cols) + "\n"
+    ref = [s["reference"] for s in d["seeds"].values() if "reference" in s]
+    if ref:
+        note += (f" The grammar's own strings: valid 1.000, grammar NLL "
+                 f"{sum(r['nll_valid'] for r in ref) / len(ref):.3f}.")
+    return head + "\n".join(_ratio_rows(d, extra_key)) + f"\n\nMean ± standard error over seeds. {note} {_ratio_where(d)}."
+
+
+def ratio_oracle() -> str:
+    return _ratio_table("oracle", ["NLL_oracle", "NLL_test", "better than the MLE curve by"],
+                        "Better by: the MLE temperature curve's NLL_oracle at the same NLL_test minus the point's "
+                        "(positive = better than every temperature of the MLE model; a point more diverse than the "
+                        "whole curve is set against its most diverse end, T = 1).")
+
+
+def ratio_arith() -> str:
+    return _ratio_table("arith", ["valid", "grammar NLL of valid samples", "validity above the MLE curve"],
+                        "Validity above the MLE temperature curve's at the same grammar NLL.")
+
+
+def ratio_coco() -> str:
+    return _ratio_table("coco", ["BLEU-4", "Self-BLEU-4", "NLL_gen (test)", "BLEU-4 above the MLE curve"],
+                        "2,000 samples a point against all 10,000 test captions; BLEU-4 above the MLE temperature "
+                        "curve's at the same Self-BLEU-4.", extra_key="nll_test")
 
 TABLES = {"arith_default": arith_default, "arith_ablation": arith_ablation, "arith_schedule": arith_schedule,
           "bleu_bench": bleu_bench, "data_bench": data_bench, "train_bench": train_bench, "gpu_bench": gpu_bench,
           "grammar_bench": grammar_bench, "oracle_bench": oracle_bench, "coco_bench": coco_bench,
-          "scratch_ablation": scratch_ablation, "headline_grammar": headline_grammar, "headline_oracle": headline_oracle, "headline_coco": headline_coco}
+          "scratch_ablation": scratch_ablation, "headline_grammar": headline_grammar, "headline_oracle": headline_oracle, "headline_coco": headline_coco,
+          "ratio_oracle": ratio_oracle, "ratio_arith": ratio_arith,
+          "ratio_coco": ratio_coco}
 FILES = ("README.md", "docs/results.md", "docs/performance.md")
 
 

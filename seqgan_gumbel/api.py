@@ -78,14 +78,43 @@ class Run:
         p = self.path / "summary.json"
         return json.loads(p.read_text(encoding="utf-8")) if p.is_file() else {}
 
-    def sample(self, num: int = 1000, *, temperature: float = 1.0, seed: int | None = 0) -> list[str]:
-        """num samples as text lines (the sampling temperature divides the logits; seed None: unseeded)."""
+    def sample(self, num: int = 1000, *, temperature: float = 1.0, seed: int | None = 0, method: str = "plain",
+               strength: float = 1.0, candidates: int = 8) -> list[str]:
+        """num samples as text lines (the sampling temperature divides the logits; seed None: unseeded).
+        method guide, sir or rejection: guided or filtered by the run's ratio model (fit_ratio) at
+        that strength, as `sample --guide / --filter` do."""
         from .run import draw_samples
 
         if num < 1 or not 0 < temperature < float("inf"):
             raise UserError(f"num must be at least 1 and temperature a positive number, got {num}, {temperature}")
         v = self.loaded.vocab
-        return [v.text(s) for s in draw_samples(self.generator, v, num, temperature=temperature, seed=seed)]
+        if method == "plain":
+            return [v.text(s) for s in draw_samples(self.generator, v, num, temperature=temperature, seed=seed)]
+        ids, _ = self.sampler(method, temperature=temperature, strength=strength, candidates=candidates).draw(num, seed)
+        return [v.text(v.decode(r)) for r in ids.tolist()]
+
+    def sampler(self, method: str = "guide", *, temperature: float = 1.0, strength: float = 1.0, candidates: int = 8):
+        """A sampler of samplers.py (draw(num, seed), log_p(ids), held_out(ids)); every method but
+        plain uses the run's ratio model."""
+        from .samplers import check_options, make_sampler
+
+        check_options(strength, candidates)
+        ratio = None
+        if method != "plain":
+            from .ratio import load_ratio
+
+            ratio = load_ratio(self.loaded)[0]
+        return make_sampler(self.generator, ratio, temperature=temperature, method=method, strength=strength,
+                            candidates=candidates)
+
+    def fit_ratio(self, *, progress: bool = False, **options) -> dict:
+        """Fit and save the run's ratio model (options: the fields of ratio_fit.RatioConfig); its report."""
+        from .ratio import save_ratio
+        from .ratio_fit import RatioConfig, fit_ratio
+
+        model, report = fit_ratio(self.loaded, RatioConfig(**options), progress=progress)
+        save_ratio(self.loaded, model, report)
+        return report
 
     def evaluate(self, samples: list[str] | None = None, *, num: int = 2000, temperature: float = 1.0,
                  seed: int = 0, **options) -> dict:

@@ -65,7 +65,7 @@ def _positive(text: str) -> float:
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="seqgan-gumbel", description="GANs for discrete sequences through the Gumbel-softmax.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for add in (_train_parser, _sample_parser, _evaluate_parser, _sweep_parser, _data_parser, _report_parser,
+    for add in (_train_parser, _sample_parser, _fit_ratio_parser, _evaluate_parser, _sweep_parser, _data_parser, _report_parser,
                 _toy_parser):
         add(sub)
     return p
@@ -98,6 +98,9 @@ def _train_parser(sub) -> None:
     t.add_argument("--dry-run", action="store_true",
                    help="a handful of steps of every phase at a tiny size, the whole run directory written")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
+    t.add_argument("--fit-ratio", action="store_true",
+                   help="at the end, fit the run's ratio model as fit-ratio does with its defaults (corpora and "
+                        "grammars need data.validation_fraction > 0)")
 
 def _sample_parser(sub) -> None:
     s = sub.add_parser("sample", help="draw samples from a trained run",
@@ -112,6 +115,44 @@ def _sample_parser(sub) -> None:
     s.add_argument("--seed", metavar="S", type=_seed, default=0, help="random seed (default 0)")
     s.add_argument("--out", metavar="FILE", help="write here (atomically) instead of standard output")
     s.add_argument("--device", default="cpu", help="cpu (default), cuda, cuda:N or auto")
+    r = s.add_mutually_exclusive_group()
+    r.add_argument("--guide", action="store_true",
+                   help="token-level guide: each next-token distribution corrected by the run's ratio model "
+                        "(seqgan-gumbel fit-ratio), p_T(v) exp(G d(v)), renormalised")
+    r.add_argument("--filter", choices=("sir", "rejection"),
+                   help="sequence-level filter by the ratio model: sir keeps one of --candidates draws with "
+                        "probability proportional to exp(G r(x)); rejection accepts with exp(G r(x) - M)")
+    s.add_argument("--strength", metavar="G", type=float, help="strength G of the guide or filter (default 1: "
+                   "the ratio model's estimate of the data; 0 = the generator itself)")
+    s.add_argument("--candidates", metavar="K", type=int, help="--filter sir: candidates per sample (default 8)")
+    s.add_argument("--ratio", metavar="FILE", help="the ratio model (default: DIR/ratio.pt)")
+
+
+def _fit_ratio_parser(sub) -> None:
+    f = sub.add_parser("fit-ratio", help="fit a density-ratio model to a run's generator",
+                       description="Fit a prefix-ratio model (an LSTM whose per-token increments sum to the log "
+                                   "density ratio log p_data - log p_G) by logistic classification of real "
+                                   "sequences the generator never trained on (fresh oracle draws; the run's "
+                                   "validation split for grammars and corpora) against the generator's samples; "
+                                   "early-stopped and calibrated on held-out pairs. Writes DIR/ratio.pt and "
+                                   "DIR/ratio.json; sample --guide / --filter use it.")
+    f.add_argument("--run", metavar="DIR", required=True, help="run directory written by train")
+    f.add_argument("--temperature", metavar="T", type=_positive, default=1.0,
+                   help="the sampling temperature of the generator it is fitted against (default 1)")
+    f.add_argument("--steps", metavar="N", type=_count, default=2000, help="most training steps (default 2000)")
+    f.add_argument("--lr", metavar="LR", type=_positive, default=3e-3, help="Adam learning rate (default 3e-3)")
+    f.add_argument("--batch-size", metavar="N", type=_count, default=128,
+                   help="real and as many generated sequences per step (default 128)")
+    f.add_argument("--init", choices=("generator", "scratch"), default="generator",
+                   help="start from the generator's embedding and LSTM (default) or from random weights")
+    f.add_argument("--objective", choices=("sequence", "prefix"), default="sequence",
+                   help="logistic loss of whole sequences (default) or of every prefix")
+    f.add_argument("--dropout", metavar="P", type=float, default=0.0, help="dropout (default 0)")
+    f.add_argument("--weight-decay", metavar="W", type=float, default=0.0, help="AdamW weight decay (default 0)")
+    f.add_argument("--held-out", metavar="N", type=_count, default=2000,
+                   help="real sequences kept out for early stopping and calibration (default 2000)")
+    f.add_argument("--seed", metavar="S", type=_seed, default=0, help="random seed (default 0)")
+    f.add_argument("--quiet", action="store_true", help="no progress bar")
 
 def _evaluate_parser(sub) -> None:
     e = sub.add_parser("evaluate", help="score samples: grammar, oracle or text metrics",
@@ -158,6 +199,11 @@ def _sweep_parser(sub) -> None:
     w.add_argument("--order", metavar="N", type=int, default=4, help="corpora: BLEU / Self-BLEU order (default 4)")
     w.add_argument("--seed", type=_seed, default=0, help="sampling seed (default 0)")
     w.add_argument("--out", metavar="DIR", help="output directory (default: FIRST_RUN/sweep)")
+    w.add_argument("--strengths", metavar="G,G,...",
+                   help="also sample with each run's ratio model at these strengths (0 = the plain generator)")
+    w.add_argument("--method", choices=("guide", "sir", "rejection"), default="guide",
+                   help="with --strengths: the token-level guide (default) or a sequence-level filter")
+    w.add_argument("--candidates", metavar="K", type=int, default=8, help="--method sir: candidates (default 8)")
 
 def _data_parser(sub) -> None:
     dl = sub.add_parser("data", help="fetch the standard corpora",
@@ -195,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     from . import commands
 
     args = _parser().parse_args(argv)
-    handler = getattr(commands, args.command)
+    handler = getattr(commands, args.command.replace("-", "_"))
     try:
         return handler(args)
     except UserError as e:

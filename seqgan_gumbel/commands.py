@@ -7,6 +7,7 @@ from pathlib import Path
 
 from .errors import UserError
 from .paths import output_dir, output_file
+from .ratio_commands import fit_ratio  # noqa: F401  (the fit-ratio command; cli.py finds it here)
 
 
 def train(args) -> int:
@@ -28,6 +29,8 @@ def train(args) -> int:
         if args.oracle_params:
             overrides += ["data.kind=oracle", f"data.oracle_params={args.oracle_params}"]
         cfg = load_config(args.config, overrides)
+        if args.fit_ratio and cfg.data.kind != "oracle" and cfg.data.validation_fraction <= 0:
+            raise UserError("--fit-ratio fits on a validation split: add --set data.validation_fraction=0.1")
         if args.dry_run:
             cfg = dry_run(cfg)
         if args.out is None:
@@ -44,6 +47,15 @@ def train(args) -> int:
 def _report_train(args, summary: dict) -> int:
     if "wall_s" not in summary:        # a torchrun process other than the first: it writes nothing
         return 0
+    _print_train(args, summary)
+    if args.fit_ratio:
+        from .ratio_commands import fit_and_save
+
+        return fit_and_save(args.out, None, not args.quiet)
+    return 0
+
+
+def _print_train(args, summary: dict) -> None:
     line = f"run written to {args.out} in {summary['wall_s']:.1f} s on {summary['device']}"
     if "processes" in summary:
         line += f" x {summary['processes']} processes"
@@ -51,7 +63,6 @@ def _report_train(args, summary: dict) -> int:
         sc = summary["samples"]
         line += f"; {sc['n']} samples: {sc['valid']:.1%} valid, {sc['unique']:.1%} unique"
     print(line)
-    return 0
 
 
 def _fresh_run_dir(cfg) -> str:
@@ -82,8 +93,16 @@ def sample(args) -> int:
     if args.out:
         output_file(args.out, "--out")
     run = load_run(args.run, args.device)
-    samples = draw_samples(run.generator, run.vocab, args.num, temperature=args.temperature, seed=args.seed,
-                           progress=True)
+    method = "guide" if args.guide else args.filter
+    if method is None:
+        if args.strength is not None or args.candidates is not None:
+            raise UserError("--strength and --candidates go with --guide or --filter sir|rejection")
+        samples = draw_samples(run.generator, run.vocab, args.num, temperature=args.temperature, seed=args.seed,
+                               progress=True)
+    else:
+        from .ratio_commands import ratio_samples
+
+        samples = ratio_samples(args, run, method)
     text = "".join(run.vocab.text(s) + "\n" for s in samples)
     if args.out:
         atomic_write_bytes(Path(args.out), lambda f: f.write(text.encode("utf-8")))
@@ -182,10 +201,22 @@ def sweep(args) -> int:
         raise UserError(f"--temperatures {args.temperatures!r}: give positive finite numbers, e.g. 0.7,1.0,1.3")
     if args.num < 2 or not 1 <= args.order <= 9:
         raise UserError("--num must be at least 2 and --order between 1 and 9")
+    strengths = None
+    if args.strengths:
+        from .samplers import check_options
+
+        try:
+            strengths = [float(g) for g in args.strengths.split(",") if g.strip()]
+        except ValueError:
+            raise UserError(f"--strengths {args.strengths!r}: give numbers, e.g. 0,0.5,1,2") from None
+        for g in strengths or [float("nan")]:
+            check_options(g, args.candidates)
     out = output_dir(args.out if args.out else Path(args.run[0]) / "sweep", "--out")
-    rows = sweep(args.run, temps, args.num, args.seed, args.order, out, args.label)
+    rows = sweep(args.run, temps, args.num, args.seed, args.order, out, args.label, strengths, args.method,
+                 args.candidates)
     for r in rows:
-        figs = ", ".join(f"{k} {v:.4g}" for k, v in r.items() if isinstance(v, float) and k != "temperature")
+        figs = ", ".join(f"{k} {v:.4g}" for k, v in r.items()
+                         if isinstance(v, float) and k not in ("temperature", "strength"))
         print(f"{r['label']:>20}  T={r['temperature']:<5g} {figs}")
     print(f"sweep written to {out}/sweep.json, sweep.csv, sweep.png")
     return 0

@@ -16,23 +16,48 @@ from pathlib import Path
 from .errors import UserError
 
 
-def sweep_run(run_dir: str | Path, temperatures: list[float], num: int, seed: int, order: int):
-    """(the run's data kind, one row of figures per temperature) for a trained run."""
+def sweep_run(run_dir: str | Path, temperatures: list[float], num: int, seed: int, order: int,
+              strengths: list[float] | None = None, method: str = "guide", candidates: int = 8):
+    """(the run's data kind, one row of figures per temperature) for a trained run. With strengths,
+    one row per strength and temperature, sampled with the run's ratio model (strength 0: plain)."""
     from .run import draw_ids, load_run
+    from .samplers import make_sampler
 
     run_dir = Path(run_dir)
     run = load_run(run_dir)
     kind, gen, vocab = run.kind(), run.generator, run.vocab
+    ratio = None
+    if strengths and any(g > 0 for g in strengths):
+        from .ratio import load_ratio
+
+        ratio = load_ratio(run)[0]
     rows = []
-    for t in temperatures:
-        ids = draw_ids(gen, num, temperature=t, seed=seed)
-        texts = [vocab.text(vocab.decode(r)) for r in ids.tolist()]
-        rows.append({"run": str(run_dir), "temperature": t, "n": num, **kind.sweep_figures(texts, gen, t, order)})
+    for g in strengths or [0.0]:
+        for t in temperatures:
+            row = {"run": str(run_dir), "temperature": t, "n": num}
+            if g == 0:
+                uses, ids = gen, draw_ids(gen, num, temperature=t, seed=seed)
+                row |= {"method": "plain", "strength": 0.0} if strengths else {}
+            else:
+                uses = make_sampler(gen, ratio, temperature=t, method=method, strength=g, candidates=candidates)
+                ids, stats = uses.draw(num, seed=seed)
+                row |= {"method": uses.name, "strength": g, **stats}
+            texts = [vocab.text(vocab.decode(r)) for r in ids.tolist()]
+            rows.append(row | kind.sweep_figures(texts, uses, t, order))
     return kind, rows
 
 
+def _label(name: str, row: dict) -> str:
+    """The legend label of a row: the run's, with the sampler and strength when it has one."""
+    if not row.get("strength"):
+        return name
+    extra = f" K={row['candidates']}" if row["method"] == "sir" else ""
+    return f"{name} {row['method']} G={row['strength']:g}{extra}"
+
+
 def sweep(run_dirs: list[str], temperatures: list[float], num: int, seed: int, order: int,
-          out: Path, labels: list[str] | None = None) -> list[dict]:
+          out: Path, labels: list[str] | None = None, strengths: list[float] | None = None,
+          method: str = "guide", candidates: int = 8) -> list[dict]:
     """Sweep every run, write sweep.json, sweep.csv and sweep.png into out; all runs one data kind."""
     import csv
     import json
@@ -43,9 +68,9 @@ def sweep(run_dirs: list[str], temperatures: list[float], num: int, seed: int, o
     if len(names) != len(run_dirs):
         raise UserError(f"--label given {len(names)} times for {len(run_dirs)} runs; give one per --run")
     for run_dir, name in zip(run_dirs, names):
-        kind, run_rows = sweep_run(run_dir, temperatures, num, seed, order)
+        kind, run_rows = sweep_run(run_dir, temperatures, num, seed, order, strengths, method, candidates)
         kinds[kind.name] = kind
-        rows += [dict(r, label=name) for r in run_rows]
+        rows += [dict(r, label=_label(name, r)) for r in run_rows]
     if len(kinds) > 1:
         raise UserError(f"the runs are of different data kinds ({', '.join(sorted(kinds))}); sweep runs of one kind")
     (name, kind), = kinds.items()

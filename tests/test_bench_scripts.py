@@ -145,3 +145,28 @@ def test_oracle_benchmark_stopped_part_way_resumes_from_its_checkpoint_and_skips
     assert r.returncode == 0, r.stderr[-2000:]
     assert "mle seed 0: already in cpu.json, skipped" in r.stdout and "gan seed 0: already" in r.stdout
     assert json.loads((tmp_path / "res" / "cpu.json").read_text())["variants"] == d["variants"]
+
+
+def test_ratio_benchmark_gap_and_summary():
+    mod = _module("bench_ratio")
+    points = [{"method": "mle", "temperature": t, "x": x, "y": y}
+              for t, x, y in ((1.0, 7.7, 10.0), (0.9, 7.8, 9.6), (0.8, 8.0, 9.2), (1.2, 7.9, 10.9))]
+    branch = mod.mle_branch(points, "y", "x")
+    assert branch == [(7.7, 10.0), (7.8, 9.6), (8.0, 9.2)]          # T > 1 is not on the quality branch
+    assert mod.better_by(branch, 7.9, 9.0) == pytest.approx(9.4 - 9.0)   # interpolated between T = 0.9 and 0.8
+    assert mod.better_by(branch, 7.5, 9.9) == pytest.approx(0.1)    # more diverse than the curve: its end
+    assert mod.better_by(branch, 8.5, 9.0) is None                  # less diverse than all of it
+    # BLEU-like axes (higher quality is better): the signs turn them round
+    bleu = mod.mle_branch([{"method": "mle", "temperature": t, "x": x, "y": y}
+                           for t, x, y in ((1.0, 0.5, 0.30), (0.8, 0.7, 0.40))], "y", "x", (-1.0, 1.0))
+    assert mod.better_by(bleu, 0.6, -0.37) == pytest.approx(0.02)   # BLEU 0.37 where the curve has 0.35
+    seeds = {str(s): {"points": [{"method": "mle", "temperature": 1.0, "strength": 0.0, "x": 7.7, "y": 10.0},
+                                 {"method": "mle", "temperature": 0.8, "strength": 0.0, "x": 8.0, "y": 9.0},
+                                 {"method": "guide", "temperature": 1.0, "strength": 1.0, "x": 7.6, "y": 9.0 + s},
+                                 {"method": "rejection", "temperature": 1.0, "strength": 1.0, "error": "too low"}]}
+             for s in (0, 1)}
+    rows = {r["method"]: r for r in mod.summarise(seeds, "y", "x")}
+    assert rows["guide"]["better_by"]["mean"] == pytest.approx(0.5)
+    assert rows["guide"]["better_by"]["se"] == pytest.approx(0.5)
+    assert rows["rejection"]["seeds"] == 0 and rows["rejection"]["errors"] == ["too low", "too low"]
+    assert "better_by" not in rows["mle"]

@@ -141,7 +141,10 @@ def test_help_explains_every_option():
     for flag in ("--config", "--set", "--out", "--overwrite", "--dry-run", "--quiet", "--resume", "--oracle-params",
                  "--device"):
         assert flag in r.stdout
-    for cmd, flags in (("sample", ("--run", "--num", "--temperature", "--seed", "--out", "--device")),
+    for cmd, flags in (("sample", ("--run", "--num", "--temperature", "--seed", "--out", "--device", "--guide",
+                                   "--filter", "--strength", "--candidates", "--ratio")),
+                       ("fit-ratio", ("--run", "--temperature", "--steps", "--init", "--objective", "--held-out")),
+                       ("sweep", ("--strengths", "--method", "--candidates")),
                        ("evaluate", ("--samples", "--grammar", "--train", "--run", "--reference", "--json"))):
         text = run_cli(cmd, "--help").stdout
         assert all(f in text for f in flags), cmd

@@ -31,7 +31,7 @@ def test_readme_opens_with_the_two_setup_commands_and_stays_short():
     assert "bash scripts/run_tests.sh" in (ROOT / ".ci" / "run").read_text()
     assert len(text.splitlines()) <= 200
     for link in ("docs/training.md", "docs/data.md", "docs/evaluation.md", "docs/results.md",
-                 "docs/performance.md", "docs/distributed.md", "docs/python.md"):
+                 "docs/performance.md", "docs/distributed.md", "docs/python.md", "docs/ratio.md"):
         assert f"]({link})" in text and (ROOT / link).is_file(), link
 
 

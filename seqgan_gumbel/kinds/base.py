@@ -95,12 +95,15 @@ class DataKind:
 
 
 def held_out_nll(gen: Generator | None, test_ids, temperature: float = 1.0, limit: int | None = None) -> dict:
-    """{"nll_test": the generator's per-token NLL of the first `limit` held-out sequences}, or {}."""
+    """{"nll_test": the generator's per-token NLL of the first `limit` held-out sequences}, or {}.
+    gen may be a sampler of samplers.py (a guided or filtered generator at its own temperature)."""
     if gen is None or test_ids is None:
         return {}
     from ..run import generator_nll
 
     ids = test_ids if limit is None else test_ids[:limit]
+    if hasattr(gen, "held_out"):      # a sampler (samplers.py): the likelihood of what it samples, with its SE
+        return gen.held_out(ids)
     return {"nll_test": generator_nll(gen, ids, gen.pad, temperature=temperature)}
 
 

@@ -1,0 +1,248 @@
+"""Density-ratio sampling benchmark (issue 13): does the ratio model put samples above the
+maximum-likelihood temperature curve?
+
+Per seed: an MLE run early-stopped on a validation split (the strongest MLE this package trains),
+its ratio model (fit-ratio's defaults), then points of quality against diversity:
+    mle        the plain generator over sampling temperatures (the curve to beat)
+    guide      the token-level guide at strengths G and temperatures T
+    sir        sampling-importance-resampling, K = 8 candidates
+    rejection  rejection sampling (its acceptance rate recorded)
+    exact-*    the same with the exact log ratio (the oracle only): the ceiling a perfect ratio
+               model gives
+Quality and diversity are the data kind's sweep axes (oracle: NLL_oracle against NLL_test, the
+sampler's own likelihood of the held-out oracle samples; grammar: validity and the grammar NLL of
+the samples). For every point the gap to the MLE curve at the same diversity is taken per seed
+(linear interpolation along the T <= 1 branch; a point more diverse than the whole branch is set
+against the branch's most diverse end), then its mean and standard error over seeds.
+
+Saves results/ratio/<bench>.json after every seed; seeds already there are skipped (--fresh reruns
+them), so seeds can run side by side (--seeds 0 and --seeds 1,2 with --threads 1).
+
+    .venv/bin/python scripts/bench_ratio.py oracle|arith [--seeds 0,1,2] [--threads N] [--fresh]
+"""
+from __future__ import annotations
+
+import argparse
+import fcntl
+import json
+import math
+import platform
+import statistics
+import time
+from pathlib import Path
+
+import torch
+
+from seqgan_gumbel import api
+from seqgan_gumbel.checkpoint import atomic_write_bytes
+from seqgan_gumbel.ratio import ExactRatio
+from seqgan_gumbel.samplers import make_sampler
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCHES = {
+    "oracle": {"config": "configs/oracle_bench_cpu.toml",
+               "overrides": {"train.adv_steps": 0, "data.validation_fraction": 0.1, "train.mle_patience": 6,
+                             "train.num_samples": 100},
+               "mle_temperatures": [0.75, 0.8, 0.85, 0.9, 0.95, 1.0],
+               "points": [("guide", 1.0, 0.5), ("guide", 1.0, 1.0), ("guide", 1.0, 2.0), ("guide", 0.9, 1.0),
+                          ("sir", 1.0, 1.0), ("rejection", 1.0, 1.0), ("exact-guide", 1.0, 1.0),
+                          ("exact-sir", 1.0, 1.0)],
+               "gan": {"train.adv_steps": 400, "train.mle_steps": 0}, "num": 3000},
+    "coco": {"config": "configs/coco_bench_cpu.toml",
+             "overrides": {"train.adv_steps": 0, "data.validation_fraction": 0.1, "train.mle_patience": 4,
+                           "train.num_samples": 100, "train.log_every": 156},
+             "mle_temperatures": [0.7, 0.8, 0.9, 1.0],
+             "points": [("guide", 1.0, 0.5), ("guide", 1.0, 1.0), ("guide", 1.0, 2.0), ("guide", 0.9, 1.0),
+                        ("sir", 1.0, 1.0), ("rejection", 1.0, 1.0)],
+             "gan": {}, "num": 2000},
+    "arith": {"config": "configs/arith_mle.toml",
+              "overrides": {"data.validation_fraction": 0.1, "train.mle_patience": 6, "train.num_samples": 100},
+              "mle_temperatures": [0.6, 0.7, 0.8, 0.9, 1.0],
+              "points": [("guide", 1.0, 0.5), ("guide", 1.0, 1.0), ("guide", 1.0, 2.0), ("sir", 1.0, 1.0),
+                         ("rejection", 1.0, 1.0)],
+              "gan": {"train.adv_steps": 300, "train.mle_steps": 0}, "num": 2000},
+}
+
+
+def sampler_for(run, ratio, method: str, temperature: float, strength: float):
+    if method.startswith("exact-"):
+        ratio, method = ExactRatio(run.kind().oracle, run.generator, temperature), method[len("exact-"):]
+    return make_sampler(run.generator, ratio, temperature=temperature, method=method, strength=strength,
+                        candidates=8)
+
+
+def point(run, kind, ratio, method, temperature, strength, num, seed=0) -> dict:
+    t0 = time.perf_counter()
+    if method == "mle":
+        s = make_sampler(run.generator, temperature=temperature)
+    else:
+        s = sampler_for(run, ratio, method, temperature, strength)
+    try:
+        ids, stats = s.draw(num, seed=seed)
+    except Exception as e:             # rejection sampling that would not finish: recorded, not fatal
+        return {"method": method, "temperature": temperature, "strength": strength, "error": str(e)}
+    draw_s = time.perf_counter() - t0
+    texts = [run.vocab.text(run.vocab.decode(r)) for r in ids.tolist()]
+    figs = kind.sweep_figures(texts, s, temperature, 4)
+    return {"method": method, "temperature": temperature, "strength": strength, "n": num, **stats,
+            **{k: v for k, v in figs.items() if isinstance(v, (int, float))}, "draw_s": round(draw_s, 2),
+            "total_s": round(time.perf_counter() - t0, 2)}
+
+
+SMOKE = {"train": {"data.num_train": 300, "data.num_test": 100, "train.eval_samples": 20, "train.eval_test": 20,
+                   "train.mle_steps": 20, "train.mle_epochs": 0, "train.log_every": 10},
+         "gan": {"train.adv_steps": 2}, "num": 40, "fit": {"steps": 6, "eval_every": 3, "held_out": 60, "pool": 200}}
+
+
+def model_points(bench: str, run, label: str, exact: bool, seed: int, smoke: bool) -> tuple[dict, list[dict]]:
+    """Fit the run's ratio model, then every point of the benchmark for it (labelled with the model)."""
+    from seqgan_gumbel.ratio import load_ratio
+
+    spec = BENCHES[bench]
+    num = SMOKE["num"] if smoke else spec["num"]
+    report = run.fit_ratio(seed=seed, **(SMOKE["fit"] if smoke else {}))
+    ratio = load_ratio(run.loaded)[0]
+    kind = run.loaded.kind()
+    points = [point(run.loaded, kind, None, "mle", t, 0.0, num) for t in spec["mle_temperatures"]]
+    points += [point(run.loaded, kind, ratio, m, t, g, num) for m, t, g in spec["points"]
+               if exact or not m.startswith("exact-")]
+    fit = {k: v for k, v in report.items() if k != "curve"} | {"curve": report["curve"]}
+    return fit, [p | {"model": label} for p in points]
+
+
+def grammar_reference(run) -> dict:
+    """The grammar's own figures on the run's held-out strings (what the samples should match)."""
+    from seqgan_gumbel.grammar_metrics import grammar_scores
+
+    kind = run.loaded.kind()
+    held = [run.loaded.vocab.decode(r) for r in kind.test_ids.tolist()]
+    s = grammar_scores(held, kind.grammar)
+    return {k: s[k] for k in ("valid", "unique", "mean_length", "nll_valid")}
+
+
+def one_seed(bench: str, seed: int, runs_dir: Path, variants: list[str], smoke: bool = False) -> dict:
+    spec = BENCHES[bench]
+    out = runs_dir / f"mle-s{seed}"
+    t0 = time.perf_counter()
+    base = {**spec["overrides"], **(SMOKE["train"] if smoke else {}), "train.seed": seed, "log.report": "false"}
+    run = api.train(ROOT / spec["config"], out, overwrite=True, overrides=base)
+    result = {"seed": seed, "train_s": {"mle": round(time.perf_counter() - t0, 1)}, "fit": {}, "points": []}
+    metrics = [json.loads(x) for x in (out / "metrics.jsonl").read_text().splitlines()]
+    best = min((m for m in metrics if "nll_validation" in m), key=lambda m: m["nll_validation"])
+    result["mle_best_step"] = best.get("step")
+    exact = run.config.data.kind == "oracle"
+    result["fit"]["mle"], pts = model_points(bench, run, "mle", exact, seed, smoke)   # exact ceiling: MLE only
+    result["points"] += pts
+    if "gan" in variants:
+        t0 = time.perf_counter()
+        gan = api.train(ROOT / spec["config"], runs_dir / f"gan-s{seed}", overwrite=True,
+                        overrides={**base, **spec["gan"], **(SMOKE["gan"] if smoke else {}),
+                                   "train.init_generator": str(out / "pretrained.pt")})
+        result["train_s"]["gan"] = round(time.perf_counter() - t0, 1)
+        result["fit"]["gan"], pts = model_points(bench, gan, "gan", False, seed, smoke)
+        result["points"] += pts
+    if run.config.data.kind == "grammar":
+        result["reference"] = grammar_reference(run)
+    kind = run.loaded.kind()
+    return result | {"kind": kind.name, "quality": kind.quality.key, "diversity": kind.diversity.key,
+                     "machine": platform.processor() or platform.machine(), "threads": torch.get_num_threads(),
+                     "date": time.strftime("%Y-%m-%d")}
+
+
+# Per data kind, the signs that make both axes "lower is better / more diverse":
+# (quality, diversity). Oracle: NLL_oracle, NLL_test; corpus: BLEU (higher better), Self-BLEU;
+# grammar: validity (higher better), the grammar NLL of the samples (higher = more diverse).
+SIGNS = {"oracle": (1.0, 1.0), "corpus": (-1.0, 1.0), "grammar": (-1.0, -1.0)}
+
+
+def mle_branch(points: list[dict], quality: str, diversity: str, signs=(1.0, 1.0)) -> list[tuple[float, float]]:
+    """(diversity, quality) of the MLE curve's T <= 1 branch, signed so that lower is better and more
+    diverse; most diverse first."""
+    branch = [p for p in points if p["method"] == "mle" and p["temperature"] <= 1.0 and "error" not in p]
+    return sorted((signs[1] * p[diversity], signs[0] * p[quality]) for p in branch)
+
+
+def better_by(branch: list[tuple[float, float]], x: float, y: float) -> float | None:
+    """How much better (signed quality) a point (x, y) is than the MLE branch at the same diversity x
+    (None: x less diverse than the whole branch; more diverse than all of it: set against its end)."""
+    if x <= branch[0][0]:
+        return branch[0][1] - y
+    for (x0, y0), (x1, y1) in zip(branch, branch[1:]):
+        if x0 <= x <= x1:
+            return y0 + (y1 - y0) * (x - x0) / (x1 - x0 or 1.0) - y
+    return None
+
+
+def _mean_se(values: list[float]) -> dict:
+    if not values:
+        return {}
+    sd = statistics.stdev(values) if len(values) > 1 else float("nan")
+    return {"mean": statistics.fmean(values), "se": sd / math.sqrt(len(values)), "n": len(values)}
+
+
+def summarise(seeds: dict, quality: str, diversity: str, signs=(1.0, 1.0)) -> list[dict]:
+    """Per point (model, method, T, G): mean and standard error over seeds of both axes and of the
+    gap to the MLE curve ("better_by": positive = better than every temperature of the MLE model)."""
+    keyed: dict[tuple, list[dict]] = {}
+    for r in seeds.values():
+        branch = mle_branch([p for p in r["points"] if p.get("model", "mle") == "mle"], quality, diversity, signs)
+        for p in r["points"]:
+            if "error" in p:
+                keyed.setdefault((p.get("model", "mle"), p["method"], p["temperature"], p["strength"]), []).append(p)
+                continue
+            plain_mle = p["method"] == "mle" and p.get("model", "mle") == "mle"
+            g = None if plain_mle else better_by(branch, signs[1] * p[diversity], signs[0] * p[quality])
+            keyed.setdefault((p.get("model", "mle"), p["method"], p["temperature"], p["strength"]), []).append(
+                p | {"better_by": g})
+    out = []
+    for (model, method, t, g), ps in keyed.items():
+        row = {"model": model, "method": method, "temperature": t, "strength": g,
+               "seeds": sum("error" not in p for p in ps), "errors": [p["error"] for p in ps if "error" in p]}
+        for k in (quality, diversity, "nll_test", "nll_test_se", "better_by", "ess", "acceptance", "total_s"):
+            vals = [p[k] for p in ps if p.get(k) is not None and "error" not in p]
+            if vals:
+                row[k] = _mean_se(vals)
+        out.append(row)
+    return out
+
+
+def merge(path: Path, bench: str, seed: int, r: dict) -> None:
+    """Add one seed to the result file under a lock (seeds side by side share it), re-summarised."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        result = json.loads(path.read_text()) if path.is_file() else {"bench": bench, "seeds": {}}
+        result["seeds"][str(seed)] = r
+        result["quality"], result["diversity"] = r["quality"], r["diversity"]
+        result["summary"] = summarise(result["seeds"], r["quality"], r["diversity"], SIGNS[r["kind"]])
+        atomic_write_bytes(path, lambda f: f.write((json.dumps(result, indent=1) + "\n").encode()))
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("bench", choices=sorted(BENCHES))
+    p.add_argument("--seeds", default="0,1,2")
+    p.add_argument("--threads", type=int, default=0)
+    p.add_argument("--fresh", action="store_true", help="rerun seeds already in the result file")
+    p.add_argument("--variants", default="mle", help="mle (always); mle,gan: also a GAN from the MLE run")
+    p.add_argument("--results", default=str(ROOT / "results" / "ratio"))
+    p.add_argument("--runs", default=str(ROOT / "runs"), help="where the runs go (default runs/)")
+    p.add_argument("--smoke", action="store_true", help="a tiny size: checks the script, measures nothing")
+    args = p.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    path = Path(args.results) / f"{args.bench}.json"
+    for seed in (int(s) for s in args.seeds.split(",")):
+        done = json.loads(path.read_text())["seeds"] if path.is_file() else {}
+        if str(seed) in done and not args.fresh:
+            print(f"seed {seed}: already in {path}; skipped (--fresh reruns it)")
+            continue
+        runs = Path(args.runs) / f"ratio_{args.bench}"
+        r = one_seed(args.bench, seed, runs, args.variants.split(","), args.smoke)
+        r["run"] = str(runs / f"mle-s{seed}")
+        merge(path, args.bench, seed, r)
+        print(f"seed {seed}: written to {path}")
+
+
+if __name__ == "__main__":
+    main()

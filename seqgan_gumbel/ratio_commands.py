@@ -1,0 +1,58 @@
+"""The commands of density-ratio sampling: fit-ratio, and what sample --guide / --filter add."""
+from __future__ import annotations
+
+import json
+import sys
+
+
+
+def ratio_samples(args, run, method: str):
+    """Samples guided or filtered by the run's ratio model; its statistics go to standard error."""
+    from .ratio import load_ratio
+    from .samplers import check_options, make_sampler
+
+    strength = 1.0 if args.strength is None else args.strength
+    candidates = 8 if args.candidates is None else args.candidates
+    check_options(strength, candidates)
+    ratio, state = load_ratio(run, args.ratio)
+    if abs(state["temperature"] - args.temperature) > 1e-9:
+        from .config import stderr_notice
+
+        stderr_notice(f"the ratio model was fitted at temperature {state['temperature']:g}; at temperature "
+                      f"{args.temperature:g} it corrects a distribution it was not fitted against")
+    sampler = make_sampler(run.generator, ratio, temperature=args.temperature, method=method,
+                           strength=strength, candidates=candidates)
+    ids, stats = sampler.draw(args.num, seed=args.seed)
+    if stats:
+        print(", ".join(f"{k} {v:.4g}" for k, v in stats.items()), file=sys.stderr)
+    return [run.vocab.decode(r) for r in ids.tolist()]
+
+
+def fit_ratio(args) -> int:
+    from .ratio_fit import RatioConfig
+
+    cfg = RatioConfig(temperature=args.temperature, init=args.init, objective=args.objective, steps=args.steps,
+                      lr=args.lr, batch_size=args.batch_size, dropout=args.dropout,
+                      weight_decay=args.weight_decay, held_out=args.held_out, seed=args.seed)
+    return fit_and_save(args.run, cfg, not args.quiet)
+
+
+def fit_and_save(run_dir, cfg, progress: bool) -> int:
+    from .ratio import RATIO_FILE, save_ratio
+    from .ratio_fit import RatioConfig, fit_ratio as fit
+    from .run import load_run
+
+    cfg = cfg or RatioConfig()
+    cfg.check()
+    run = load_run(run_dir)
+    model, report = fit(run, cfg, progress=progress)
+    save_ratio(run, model, report)
+    from .checkpoint import atomic_write_bytes
+
+    atomic_write_bytes(run.directory / "ratio.json",
+                       lambda f: f.write((json.dumps(report, indent=2) + "\n").encode("utf-8")))
+    cal = report["calibrated"]
+    print(f"ratio model written to {run.directory / RATIO_FILE} in {report['seconds']:.0f} s: best step "
+          f"{report['best_step']}, held-out loss {cal['loss']:.4f} (0.6931 = no better than chance), accuracy "
+          f"{cal['accuracy']:.1%}, real sequences called generated {cal['real_called_fake']:.1%}")
+    return 0
