@@ -35,7 +35,7 @@ import torch
 
 from seqgan_gumbel import api
 from seqgan_gumbel.checkpoint import atomic_write_bytes
-from seqgan_gumbel.ratio import ExactRatio
+from seqgan_gumbel.ratio import ExactRatio, GrammarRatio
 from seqgan_gumbel.samplers import make_sampler
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,15 +58,20 @@ BENCHES = {
     "arith": {"config": "configs/arith_mle.toml",
               "overrides": {"data.validation_fraction": 0.1, "train.mle_patience": 6, "train.num_samples": 100},
               "mle_temperatures": [0.6, 0.7, 0.8, 0.9, 1.0],
-              "points": [("guide", 1.0, 0.5), ("guide", 1.0, 1.0), ("guide", 1.0, 2.0), ("sir", 1.0, 1.0),
-                         ("rejection", 1.0, 1.0)],
+              "points": [("guide", 1.0, 0.5), ("guide", 1.0, 1.0), ("guide", 1.0, 2.0), ("guide", 0.8, 1.0),
+                         ("sir", 1.0, 1.0), ("rejection", 1.0, 1.0), ("exact-sir", 1.0, 1.0),
+                         ("exact-rejection", 1.0, 1.0)],
               "gan": {"train.adv_steps": 300, "train.mle_steps": 0}, "num": 2000},
 }
 
 
 def sampler_for(run, ratio, method: str, temperature: float, strength: float):
     if method.startswith("exact-"):
-        ratio, method = ExactRatio(run.kind().oracle, run.generator, temperature), method[len("exact-"):]
+        method = method[len("exact-"):]
+        if run.config.data.kind == "grammar":
+            ratio = GrammarRatio(run.grammar, run.generator, run.vocab, temperature)
+        else:
+            ratio = ExactRatio(run.kind().oracle, run.generator, temperature)
     return make_sampler(run.generator, ratio, temperature=temperature, method=method, strength=strength,
                         candidates=8)
 
@@ -130,7 +135,7 @@ def one_seed(bench: str, seed: int, runs_dir: Path, variants: list[str], smoke: 
     metrics = [json.loads(x) for x in (out / "metrics.jsonl").read_text().splitlines()]
     best = min((m for m in metrics if "nll_validation" in m), key=lambda m: m["nll_validation"])
     result["mle_best_step"] = best.get("step")
-    exact = run.config.data.kind == "oracle"
+    exact = run.config.data.kind in ("oracle", "grammar")
     result["fit"]["mle"], pts = model_points(bench, run, "mle", exact, seed, smoke)   # exact ceiling: MLE only
     result["points"] += pts
     if "gan" in variants:

@@ -100,7 +100,7 @@ def _train_parser(sub) -> None:
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     t.add_argument("--fit-ratio", action="store_true",
                    help="at the end, fit the run's ratio model as fit-ratio does with its defaults (corpora and "
-                        "grammars need data.validation_fraction > 0)")
+                        "grammars need data.validation_fraction > 0; with --dry-run, a few steps of it)")
 
 def _sample_parser(sub) -> None:
     s = sub.add_parser("sample", help="draw samples from a trained run",

@@ -50,8 +50,10 @@ def _report_train(args, summary: dict) -> int:
     _print_train(args, summary)
     if args.fit_ratio:
         from .ratio_commands import fit_and_save
+        from .ratio_fit import RatioConfig
 
-        return fit_and_save(args.out, None, not args.quiet)
+        tiny = RatioConfig(steps=4, eval_every=2, batch_size=16, held_out=32, pool=64) if args.dry_run else None
+        return fit_and_save(args.out, tiny, not args.quiet)
     return 0
 
 

@@ -137,6 +137,24 @@ class ExactRatio:
         return self._increments(logits, self.gen._project(hidden[:, 0])), (h, c, gen_state)
 
 
+class GrammarRatio:
+    """log p_grammar(x) - log p_T(x) of whole sequences (-inf outside the language): the exact ratio
+    where the data is a grammar. It scores whole sequences only (no prefix increments), so it
+    serves SIR and rejection, not the guide."""
+
+    scale, bias = 1.0, 0.0
+
+    def __init__(self, grammar, gen, vocab, temperature: float = 1.0):
+        self.grammar, self.gen, self.vocab, self.temperature = grammar, gen, vocab, temperature
+
+    @torch.no_grad()
+    def logit(self, tokens: torch.Tensor) -> torch.Tensor:
+        log_t = -self.gen.token_nll(tokens, temperature=self.temperature).double()
+        log_data = torch.tensor([-self.grammar.nll(self.vocab.decode(r)) for r in tokens.tolist()],
+                                dtype=torch.float64)
+        return log_data - log_t
+
+
 def generator_digest(gen) -> str:
     """A fingerprint of a generator's weights: a ratio model is valid for this generator only."""
     h = hashlib.sha256()

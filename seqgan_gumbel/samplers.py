@@ -139,6 +139,7 @@ class SIR(Plain):
             torch.manual_seed(seed)
         pool = super().candidates(num * self.k)
         logw = self.weights(pool).view(num, self.k)
+        logw = torch.where(torch.isinf(logw).all(1, keepdim=True), 0.0, logw)   # all weights 0: any one
         pick = categorical(logw)
         ids = pool.view(num, self.k, -1)[torch.arange(num), pick]
         w = torch.softmax(logw, dim=1)
