@@ -39,6 +39,35 @@ def score(run, sampler, num: int) -> dict:
     return {k: v for k, v in figs.items() if isinstance(v, (int, float))}
 
 
+def from_benchmark(run, run_dir: str, result: dict) -> bool:
+    """The default variant is what scripts/bench_ratio.py already fitted and scored on this run
+    (same defaults, seed and points): copied from its result file rather than fitted again."""
+    path = ROOT / "results" / "ratio" / f"{run.config.data.kind}.json"
+    if not path.is_file():
+        return False
+    for seed in json.loads(path.read_text())["seeds"].values():
+        if Path(seed["run"]).resolve() != Path(run_dir).resolve():
+            continue
+        pts = {(p["method"], p["temperature"], p["strength"]): p for p in seed["points"] if p.get("model") == "mle"}
+        fit = seed["fit"]["mle"]
+        g1, g2 = pts.get(("guide", 1.0, 1.0)), pts.get(("guide", 1.0, 2.0))
+        if g1 is None or g2 is None or fit["config"]["seed"] != 0:
+            return False
+        keep = ("nll_oracle", "nll_test", "valid", "nll_valid")
+        result["variants"]["default"] = {
+            "label": VARIANTS["default"][1], "overrides": {}, "fit_s": round(fit["seconds"], 1),
+            "best_step": fit["best_step"], "steps_run": fit["steps_run"], "held_loss": fit["calibrated"]["loss"],
+            "accuracy": fit["calibrated"]["accuracy"], "threads": seed["threads"], "from": str(path),
+            "guide_g1": {k: g1[k] for k in keep if k in g1}, "guide_g2": {k: g2[k] for k in keep if k in g2}}
+        return True
+    return False
+
+
+def save(path: Path, result: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(path, lambda f: f.write((json.dumps(result, indent=1) + "\n").encode()))
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--run", required=True)
@@ -55,6 +84,10 @@ def main() -> None:
     if "plain" not in result:
         result["plain"] = score(run, Plain(run.generator), args.num)
     for name in args.variants.split(","):
+        if name == "default" and name not in result["variants"] and from_benchmark(run, args.run, result):
+            print(f"default: taken from the benchmark's fit of {args.run}")
+            save(path, result)
+            continue
         if name in result["variants"]:
             print(f"{name}: already in {path}; skipped")
             continue
@@ -68,8 +101,7 @@ def main() -> None:
             "accuracy": report["calibrated"]["accuracy"], "threads": torch.get_num_threads(),
             "guide_g1": score(run, Guided(run.generator, model, 1.0, 1.0), args.num),
             "guide_g2": score(run, Guided(run.generator, model, 1.0, 2.0), args.num)}
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_bytes(path, lambda f: f.write((json.dumps(result, indent=1) + "\n").encode()))
+        save(path, result)
         print(name, json.dumps(result["variants"][name]), flush=True)
 
 

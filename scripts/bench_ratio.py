@@ -29,13 +29,16 @@ import math
 import platform
 import statistics
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import torch
 
 from seqgan_gumbel import api
 from seqgan_gumbel.checkpoint import atomic_write_bytes
+from seqgan_gumbel.errors import UserError
 from seqgan_gumbel.ratio import ExactRatio, GrammarRatio
+from seqgan_gumbel.ratio_fit import RatioConfig
 from seqgan_gumbel.samplers import make_sampler
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -99,13 +102,20 @@ SMOKE = {"train": {"data.num_train": 300, "data.num_test": 100, "train.eval_samp
          "gan": {"train.adv_steps": 2}, "num": 40, "fit": {"steps": 6, "eval_every": 3, "held_out": 60, "pool": 200}}
 
 
-def model_points(bench: str, run, label: str, exact: bool, seed: int, smoke: bool) -> tuple[dict, list[dict]]:
+def model_points(bench: str, run, label: str, exact: bool, seed: int, smoke: bool,
+                 fit: dict | None = None) -> tuple[dict, list[dict]]:
     """Fit the run's ratio model, then every point of the benchmark for it (labelled with the model)."""
     from seqgan_gumbel.ratio import load_ratio
 
     spec = BENCHES[bench]
     num = SMOKE["num"] if smoke else spec["num"]
-    report = run.fit_ratio(seed=seed, **(SMOKE["fit"] if smoke else {}))
+    options = {"seed": seed, **(SMOKE["fit"] if smoke else {}), **(fit or {})}
+    try:                                                  # an interrupted seed keeps its ratio model
+        report = load_ratio(run.loaded)[1]["report"]
+        if report["config"] != asdict(RatioConfig(**options)):
+            report = run.fit_ratio(**options)
+    except UserError:
+        report = run.fit_ratio(**options)
     ratio = load_ratio(run.loaded)[0]
     kind = run.loaded.kind()
     points = [point(run.loaded, kind, None, "mle", t, 0.0, num) for t in spec["mle_temperatures"]]
@@ -125,26 +135,41 @@ def grammar_reference(run) -> dict:
     return {k: s[k] for k in ("valid", "unique", "mean_length", "nll_valid")}
 
 
-def one_seed(bench: str, seed: int, runs_dir: Path, variants: list[str], smoke: bool = False) -> dict:
+def trained(config: Path, out: Path, overrides: dict):
+    """The run in out: loaded when an interrupted seed already finished it with these settings,
+    resumed when it stopped part-way, trained otherwise."""
+    from seqgan_gumbel.api import _config
+
+    cfg = _config(config, overrides)
+    if (out / "checkpoint.pt").is_file():
+        run = api.load(out)
+        if run.config.to_dict() == cfg.to_dict():
+            return run if (out / "summary.json").is_file() else api.resume(out)
+    return api.train(cfg, out, overwrite=True)
+
+
+def one_seed(bench: str, seed: int, runs_dir: Path, variants: list[str], smoke: bool = False,
+             fit: dict | None = None, train: dict | None = None) -> dict:
     spec = BENCHES[bench]
     out = runs_dir / f"mle-s{seed}"
     t0 = time.perf_counter()
-    base = {**spec["overrides"], **(SMOKE["train"] if smoke else {}), "train.seed": seed, "log.report": "false"}
-    run = api.train(ROOT / spec["config"], out, overwrite=True, overrides=base)
+    base = {**spec["overrides"], **(SMOKE["train"] if smoke else {}), **(train or {}), "train.seed": seed,
+            "log.report": "false"}
+    run = trained(ROOT / spec["config"], out, base)
     result = {"seed": seed, "train_s": {"mle": round(time.perf_counter() - t0, 1)}, "fit": {}, "points": []}
     metrics = [json.loads(x) for x in (out / "metrics.jsonl").read_text().splitlines()]
     best = min((m for m in metrics if "nll_validation" in m), key=lambda m: m["nll_validation"])
     result["mle_best_step"] = best.get("step")
     exact = run.config.data.kind in ("oracle", "grammar")
-    result["fit"]["mle"], pts = model_points(bench, run, "mle", exact, seed, smoke)   # exact ceiling: MLE only
+    result["fit"]["mle"], pts = model_points(bench, run, "mle", exact, seed, smoke, fit)   # exact ceiling: MLE only
     result["points"] += pts
     if "gan" in variants:
         t0 = time.perf_counter()
-        gan = api.train(ROOT / spec["config"], runs_dir / f"gan-s{seed}", overwrite=True,
-                        overrides={**base, **spec["gan"], **(SMOKE["gan"] if smoke else {}),
-                                   "train.init_generator": str(out / "pretrained.pt")})
+        gan = trained(ROOT / spec["config"], runs_dir / f"gan-s{seed}",
+                      {**base, **spec["gan"], **(SMOKE["gan"] if smoke else {}),
+                       "train.init_generator": str(out / "pretrained.pt")})
         result["train_s"]["gan"] = round(time.perf_counter() - t0, 1)
-        result["fit"]["gan"], pts = model_points(bench, gan, "gan", False, seed, smoke)
+        result["fit"]["gan"], pts = model_points(bench, gan, "gan", False, seed, smoke, fit)
         result["points"] += pts
     if run.config.data.kind == "grammar":
         result["reference"] = grammar_reference(run)
@@ -233,6 +258,8 @@ def main() -> None:
     p.add_argument("--results", default=str(ROOT / "results" / "ratio"))
     p.add_argument("--runs", default=str(ROOT / "runs"), help="where the runs go (default runs/)")
     p.add_argument("--smoke", action="store_true", help="a tiny size: checks the script, measures nothing")
+    p.add_argument("--fit", nargs="*", default=[], metavar="KEY=VALUE", help="ratio-model options (RatioConfig)")
+    p.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="training config overrides")
     args = p.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -243,7 +270,10 @@ def main() -> None:
             print(f"seed {seed}: already in {path}; skipped (--fresh reruns it)")
             continue
         runs = Path(args.runs) / f"ratio_{args.bench}"
-        r = one_seed(args.bench, seed, runs, args.variants.split(","), args.smoke)
+        fit = {k: json.loads(v) if v[:1].isdigit() else v for k, v in (x.split("=", 1) for x in args.fit)}
+        train = dict(x.split("=", 1) for x in args.set)
+        r = one_seed(args.bench, seed, runs, args.variants.split(","), args.smoke, fit, train)
+        r["fit_options"], r["train_options"] = fit, train
         r["run"] = str(runs / f"mle-s{seed}")
         merge(path, args.bench, seed, r)
         print(f"seed {seed}: written to {path}")

@@ -419,7 +419,8 @@ def _ratio_rows(d: dict, extra_key: str | None = None) -> list[str]:
         elif "acceptance" in r:
             extra = f"acceptance {r['acceptance']['mean']:.3f}"
         if r.get("errors") and not r.get("seeds"):
-            extra = "not run: " + r["errors"][0][:80]
+            m = re.search(r"accepts (\S+) of the candidates", r["errors"][0])
+            extra = f"refused: would accept {m.group(1)} of the candidates" if m else "failed: " + r["errors"][0][:60]
         cols = [r.get("model", "mle").upper(), RATIO_METHODS.get(r["method"], r["method"]), f"{r['temperature']:g}",
                 "-" if r["method"] == "mle" else format(r["strength"], "g"), _pm(r.get(q)), _pm(r.get(x))]
         if extra_key:
@@ -431,12 +432,14 @@ def _ratio_rows(d: dict, extra_key: str | None = None) -> list[str]:
 def _ratio_where(d: dict) -> str:
     seeds = list(d["seeds"].values())
     fit = [f["seconds"] for s in seeds for f in s["fit"].values()]
-    return (f"{len(seeds)} seeds, {seeds[0]['machine']}, {seeds[0]['threads']} torch threads, cpu, "
-            f"{seeds[0]['date']}; ratio models fitted in {min(fit):.0f}-{max(fit):.0f} s")
+    return (f"{len(seeds)} seeds, {seeds[0]['machine']}, cpu, {seeds[0]['date']}; ratio models fitted in "
+            f"{min(fit):.0f}-{max(fit):.0f} s by {seeds[0]['threads']}-thread processes running several at a time "
+            "(alone, on 2 threads: results/speed/ratio.json)")
 
 
-def _ratio_table(bench: str, columns: list[str], note: str, extra_key: str | None = None) -> str:
-    d = _load(f"results/ratio/{bench}.json")
+def _ratio_table(bench: str, columns: list[str], note: str, extra_key: str | None = None,
+                 path: str | None = None) -> str:
+    d = _load(path or f"results/ratio/{bench}.json")
     if d is None:
         return f"Not run yet: `scripts/bench_ratio.py {bench}`."
     cols = ["model", "sampler", "T", "G", *columns, ""]
@@ -458,6 +461,13 @@ def ratio_oracle() -> str:
 def ratio_arith() -> str:
     return _ratio_table("arith", ["valid", "grammar NLL of valid samples", "validity above the MLE curve"],
                         "Validity above the MLE temperature curve's at the same grammar NLL.")
+
+
+def ratio_arith_prefix() -> str:
+    return _ratio_table("arith", ["valid", "grammar NLL of valid samples", "validity above the MLE curve"],
+                        "Ratio model with the prefix loss, validation split 30% of the training strings "
+                        "(`--fit objective=prefix --set data.validation_fraction=0.3`).",
+                        path="results/ratio/arith_prefix_val30/arith.json")
 
 
 def ratio_coco() -> str:
@@ -502,13 +512,30 @@ def headline_ratio() -> str:
     return ("| SeqGAN oracle, length 20 | NLL_oracle | NLL_test | better than the MLE curve by |\n"
             "|---|---|---|---|\n" + "\n".join(rows) + f"\n\nMean ± standard error; {_ratio_where(d)}.")
 
+def ratio_speed() -> str:
+    d = _load("results/speed/ratio.json")
+    if d is None:
+        return "Not run yet: `scripts/bench_ratio_speed.py`."
+    rows = [f"| {d['num']:,} COCO sentences, plain sampling | {d['coco_plain_s']:.2f} s | - |",
+            f"| {d['num']:,} COCO sentences, token-level guide | {d['coco_guide_s']:.2f} s | ≤ 15 s |",
+            f"| {d['num']:,} COCO sentences, SIR with K = 8 | {d['coco_sir_k8_s']:.2f} s | ≤ 15 s |"]
+    if "oracle_fit_s" in d:
+        rows.append(f"| fitting an oracle ratio model (fit-ratio's defaults: 2,000 steps of 128 + 128 fresh "
+                    f"sequences) | {d['oracle_fit_s']:.0f} s | ≤ 300 s |")
+    rows.append(f"| fitting a COCO ratio model (stops early: best step {d['coco_fit_best_step']}) | "
+                f"{d['coco_fit_s']:.0f} s | ≤ 300 s |")
+    return ("| task | time | issue 13's target |\n|---|---|---|\n" + "\n".join(rows)
+            + f"\n\nBest of 3 for sampling; {d['machine']}, {d['threads']} torch threads, CPU alone, torch "
+            f"{d['torch']}, {d['date']} (`scripts/bench_ratio_speed.py`).")
+
 TABLES = {"arith_default": arith_default, "arith_ablation": arith_ablation, "arith_schedule": arith_schedule,
           "bleu_bench": bleu_bench, "data_bench": data_bench, "train_bench": train_bench, "gpu_bench": gpu_bench,
           "grammar_bench": grammar_bench, "oracle_bench": oracle_bench, "coco_bench": coco_bench,
           "scratch_ablation": scratch_ablation, "headline_grammar": headline_grammar, "headline_oracle": headline_oracle, "headline_coco": headline_coco,
           "ratio_oracle": ratio_oracle, "ratio_arith": ratio_arith,
           "ratio_coco": ratio_coco, "ratio_ablation": ratio_ablation,
-          "headline_ratio": headline_ratio}
+          "headline_ratio": headline_ratio, "ratio_arith_prefix": ratio_arith_prefix,
+          "ratio_speed": ratio_speed}
 FILES = ("README.md", "docs/results.md", "docs/performance.md")
 
 

@@ -165,7 +165,8 @@ def generator_digest(gen) -> str:
 
 
 def save_ratio(run, model: PrefixRatio, report: dict) -> None:
-    """ratio.pt in the run directory, written atomically, tied to this generator and vocabulary."""
+    """ratio.pt in the run directory, written atomically, tied to this generator and vocabulary;
+    its report beside it as ratio.json."""
     from .checkpoint import save_checkpoint
 
     state = {"kind": "ratio", "vocab": list(run.vocab.tokens), "generator_digest": generator_digest(run.generator),
@@ -174,6 +175,12 @@ def save_ratio(run, model: PrefixRatio, report: dict) -> None:
                        "hidden_dim": model.lstm.hidden_size, "bos": model.bos, "pad": model.pad},
              "state": model.state_dict()}
     save_checkpoint(run.directory / RATIO_FILE, state, keep_previous=False)
+    import json
+
+    from .checkpoint import atomic_write_bytes
+
+    atomic_write_bytes(run.directory / "ratio.json",
+                       lambda f: f.write((json.dumps(report, indent=2) + "\n").encode("utf-8")))
 
 
 def load_ratio(run, path=None) -> tuple[PrefixRatio, dict]:

@@ -1,7 +1,6 @@
 """The commands of density-ratio sampling: fit-ratio, and what sample --guide / --filter add."""
 from __future__ import annotations
 
-import json
 import sys
 
 
@@ -47,10 +46,6 @@ def fit_and_save(run_dir, cfg, progress: bool) -> int:
     run = load_run(run_dir)
     model, report = fit(run, cfg, progress=progress)
     save_ratio(run, model, report)
-    from .checkpoint import atomic_write_bytes
-
-    atomic_write_bytes(run.directory / "ratio.json",
-                       lambda f: f.write((json.dumps(report, indent=2) + "\n").encode("utf-8")))
     cal = report["calibrated"]
     print(f"ratio model written to {run.directory / RATIO_FILE} in {report['seconds']:.0f} s: best step "
           f"{report['best_step']}, held-out loss {cal['loss']:.4f} (0.6931 = no better than chance), accuracy "
