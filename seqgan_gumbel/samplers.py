@@ -208,7 +208,7 @@ class Rejection(SIR):
             ok = torch.rand(pool.shape[0], dtype=torch.float64) < self._accept_prob(self.weights(pool))
             kept.append(pool[ok])
             n_kept, tried = n_kept + int(ok.sum()), tried + pool.shape[0]
-        return torch.cat(kept)[:num], {"acceptance": num / tried, "bound": self.bound, "tried": tried}
+        return torch.cat(kept)[:num], {"acceptance": n_kept / tried, "bound": self.bound, "tried": tried}
 
     @torch.no_grad()
     def held_out(self, ids: torch.Tensor, seed: int = 12345) -> dict:
