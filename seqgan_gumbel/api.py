@@ -96,25 +96,15 @@ class Run:
     def sampler(self, method: str = "guide", *, temperature: float = 1.0, strength: float = 1.0, candidates: int = 8):
         """A sampler of samplers.py (draw(num, seed), log_p(ids), held_out(ids)); every method but
         plain uses the run's ratio model."""
-        from .samplers import check_options, make_sampler
+        from .ratio import run_sampler
 
-        check_options(strength, candidates)
-        ratio = None
-        if method != "plain":
-            from .ratio import load_ratio
-
-            ratio = load_ratio(self.loaded)[0]
-        return make_sampler(self.generator, ratio, temperature=temperature, method=method, strength=strength,
-                            candidates=candidates)
+        return run_sampler(self.loaded, method, temperature=temperature, strength=strength, candidates=candidates)[0]
 
     def fit_ratio(self, *, progress: bool = False, **options) -> dict:
         """Fit and save the run's ratio model (options: the fields of ratio_fit.RatioConfig); its report."""
-        from .ratio import save_ratio
-        from .ratio_fit import RatioConfig, fit_ratio
+        from .ratio_fit import RatioConfig, fit_and_save
 
-        model, report = fit_ratio(self.loaded, RatioConfig(**options), progress=progress)
-        save_ratio(self.loaded, model, report)
-        return report
+        return fit_and_save(self.loaded, RatioConfig(**options), progress)
 
     def evaluate(self, samples: list[str] | None = None, *, num: int = 2000, temperature: float = 1.0,
                  seed: int = 0, **options) -> dict:

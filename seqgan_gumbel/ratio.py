@@ -206,3 +206,15 @@ def load_ratio(run, path=None) -> tuple[PrefixRatio, dict]:
     model = PrefixRatio(m["vocab_size"], m["emb_dim"], m["hidden_dim"], m["bos"], m["pad"])
     model.load_state_dict(state["state"])
     return model.eval(), state
+
+
+def run_sampler(run, method: str, *, temperature: float = 1.0, strength: float = 1.0, candidates: int = 8,
+                path=None):
+    """(the sampler a user asks of a run, the saved ratio model's state or None): the options are
+    checked first, then the run's ratio model (or the file at path) is loaded unless method is plain."""
+    from .samplers import check_options, make_sampler
+
+    check_options(strength, candidates)
+    ratio, state = load_ratio(run, path) if method != "plain" else (None, None)
+    return make_sampler(run.generator, ratio, temperature=temperature, method=method, strength=strength,
+                        candidates=candidates), state

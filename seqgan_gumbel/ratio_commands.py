@@ -4,23 +4,18 @@ from __future__ import annotations
 import sys
 
 
-
 def ratio_samples(args, run, method: str):
     """Samples guided or filtered by the run's ratio model; its statistics go to standard error."""
-    from .ratio import load_ratio
-    from .samplers import check_options, make_sampler
+    from .ratio import run_sampler
 
-    strength = 1.0 if args.strength is None else args.strength
-    candidates = 8 if args.candidates is None else args.candidates
-    check_options(strength, candidates)
-    ratio, state = load_ratio(run, args.ratio)
+    sampler, state = run_sampler(run, method, temperature=args.temperature,
+                                 strength=1.0 if args.strength is None else args.strength,
+                                 candidates=8 if args.candidates is None else args.candidates, path=args.ratio)
     if abs(state["temperature"] - args.temperature) > 1e-9:
         from .config import stderr_notice
 
         stderr_notice(f"the ratio model was fitted at temperature {state['temperature']:g}; at temperature "
                       f"{args.temperature:g} it corrects a distribution it was not fitted against")
-    sampler = make_sampler(run.generator, ratio, temperature=args.temperature, method=method,
-                           strength=strength, candidates=candidates)
     ids, stats = sampler.draw(args.num, seed=args.seed)
     if stats:
         print(", ".join(f"{k} {v:.4g}" for k, v in stats.items()), file=sys.stderr)
@@ -37,15 +32,14 @@ def fit_ratio(args) -> int:
 
 
 def fit_and_save(run_dir, cfg, progress: bool) -> int:
-    from .ratio import RATIO_FILE, save_ratio
-    from .ratio_fit import RatioConfig, fit_ratio as fit
+    from .ratio import RATIO_FILE
+    from .ratio_fit import RatioConfig, fit_and_save as fit
     from .run import load_run
 
     cfg = cfg or RatioConfig()
     cfg.check()
     run = load_run(run_dir)
-    model, report = fit(run, cfg, progress=progress)
-    save_ratio(run, model, report)
+    report = fit(run, cfg, progress)
     cal = report["calibrated"]
     print(f"ratio model written to {run.directory / RATIO_FILE} in {report['seconds']:.0f} s: best step "
           f"{report['best_step']}, held-out loss {cal['loss']:.4f} (0.6931 = no better than chance), accuracy "

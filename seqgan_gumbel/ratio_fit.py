@@ -229,3 +229,12 @@ def fit_ratio(run, cfg: RatioConfig, progress: bool = False) -> tuple[PrefixRati
               "uncalibrated": _held_figures(real_s, fake_s, 1.0, 0.0), "scale": scale, "bias": shift,
               "n_held_out": n_held, "seconds": time.time() - began, "curve": curve}
     return model, report
+
+
+def fit_and_save(run, cfg: RatioConfig, progress: bool = False) -> dict:
+    """Fit the run's ratio model, save it (ratio.pt, ratio.json) and return its report."""
+    from .ratio import save_ratio
+
+    model, report = fit_ratio(run, cfg, progress=progress)
+    save_ratio(run, model, report)
+    return report

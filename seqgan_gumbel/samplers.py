@@ -153,10 +153,9 @@ class SIR(Plain):
         count = _real_count(ids, self.gen.pad)
         if self.k == 1:
             return {"nll_test": -log_p.sum().item() / count, "nll_test_se": 0.0}
-        state = torch.random.get_rng_state()
-        torch.manual_seed(seed)
-        others = self.weights(super().candidates(self.mc_draws * (self.k - 1))).view(self.mc_draws, self.k - 1)
-        torch.random.set_rng_state(state)
+        with torch.random.fork_rng(devices=[]):          # its own draws: the caller's stream is left alone
+            torch.manual_seed(seed)
+            others = self.weights(super().candidates(self.mc_draws * (self.k - 1))).view(self.mc_draws, self.k - 1)
         log_s = torch.logsumexp(others, dim=1)                                   # [M]
         total, influence = 0.0, torch.zeros(self.mc_draws, dtype=torch.float64)
         for s in range(0, ids.shape[0], 500):
@@ -213,10 +212,9 @@ class Rejection(SIR):
     @torch.no_grad()
     def held_out(self, ids: torch.Tensor, seed: int = 12345) -> dict:
         if self.tried == 0:
-            state = torch.random.get_rng_state()
-            torch.manual_seed(seed)
-            self._fit_bound()
-            torch.random.set_rng_state(state)
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(seed)
+                self._fit_bound()
         log_q = self.log_p(ids) + (self.weights(ids) - self.bound).clamp(max=0.0) - math.log(self.acceptance)
         count = _real_count(ids, self.gen.pad)
         a = self.acceptance
