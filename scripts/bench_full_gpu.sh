@@ -1,11 +1,35 @@
 #!/usr/bin/env bash
-# The full-size oracle and COCO benchmarks on a CUDA GPU (3 seeds each, MLE and GAN,
-# temperature sweeps): configs/{oracle,coco}_bench_full.toml -> results/{oracle,coco}/full.json
-# and full_sweep.png. Run scripts/gpu_check.sh first. Estimated from results/speed/train_cuda*.json
-# (H200, CUDA-graph sampling): about 8 minutes a COCO seed, so about 30-40 minutes in all
-# (not run yet: it needs more GPU time in one go than has been available).
-set -euo pipefail
+# The full-size benchmarks on a CUDA GPU, in pieces: RelGAN's recipe at its own size on the oracle
+# (configs/oracle_bench_full.toml) and on COCO (configs/coco_bench_full.toml), side by side on one
+# GPU, seeds 0, 1, 2 in turn, each an MLE run early-stopped on a validation split and a GAN run of
+# 3,000 iterations from its best generator -> results/{oracle,coco}/full.json, full_runs/ (curves),
+# full_sweep.png. Stops itself cleanly (SIGTERM: checkpoints written) after SECONDS (default 420),
+# and the same command goes on from there: finished seeds are skipped, a stopped run resumes
+# from its checkpoint. Where $OUT is set (the device tool), what the next piece needs (results,
+# curves, unfinished runs' checkpoints) is packed into $OUT/bench_state.part* of at most 15 MB;
+# `python scripts/bench_pack.py unpack DIR` puts it back in place on the machine that goes on, and
+# `python scripts/bench_pack.py pack DIR` packs it there for the next GPU piece (carry DIR).
+# With BENCH_STATE=DIR (such parts carried along), they are unpacked first.
+#     [BENCH_STATE=DIR] bash scripts/bench_full_gpu.sh [SECONDS] [SEEDS]
+set -uo pipefail
 source "$(dirname "$0")/gpu_env.sh"
-$PY scripts/bench_seeds.py oracle --size full --device cuda --set train.cuda_graphs=true
-$PY scripts/bench_seeds.py coco --size full --device cuda --set train.cuda_graphs=true
-$PY scripts/render_docs.py
+mkdir -p runs
+limit=${1:-420} seeds=${2:-"0 1 2"}
+end=$((SECONDS + limit))
+bench() {       # one benchmark's seeds in turn, within the time left
+    for s in $seeds; do
+        left=$((end - SECONDS))
+        [ $left -gt 20 ] || { echo "$1: no time left for seed $s"; return; }
+        timeout -s TERM $left $PY scripts/bench_seeds.py "$1" --size full --seeds "$s" --device cuda \
+            --set train.cuda_graphs=true || { echo "$1 seed $s: stopped (exit $?)"; return; }
+    done
+}
+nvidia-smi -L
+[ -n "${BENCH_STATE:-}" ] && $PY scripts/bench_pack.py unpack "$BENCH_STATE"   # a carried earlier piece
+bench oracle > runs/full_oracle.log 2>&1 &
+bench coco > runs/full_coco.log 2>&1 &
+wait
+tail -n 5 runs/full_oracle.log runs/full_coco.log
+if [ -n "${OUT:-}" ]; then
+    $PY scripts/bench_pack.py pack "$OUT"
+fi

@@ -2,7 +2,7 @@
 GAN run started from that run's warm-up generator, each scored on 10,000 samples and swept over
 sampling temperatures; mean and std over the seeds; the quality-diversity plot.
 
-    .venv/bin/python scripts/bench_seeds.py oracle|coco [--size cpu|full] [--seeds 0,1,2]
+    .venv/bin/python scripts/bench_seeds.py oracle|coco [--size cpu|full|light] [--seeds 0,1,2]
         [--temperatures 0.6,...] [--num 10000] [--device cpu|cuda|auto] [--set KEY=VALUE ...] [--name NAME]
 
 --size picks configs/<benchmark>_bench_<size>.toml. Runs are kept in runs/bench/<benchmark>-<name>/
@@ -54,8 +54,16 @@ VARIANTS = {"mle": "MLE (the GAN's warm-up, trained alone)", "gan": "MLE warm-up
 
 
 def _run_keys(config: dict) -> dict:
-    """What makes two runs the same run: the config less where and how fast it runs."""
-    return config | {"train": {k: v for k, v in config["train"].items() if k not in ("device", "threads", "cuda_graphs")}}
+    """What makes two runs the same run: the config less where and how fast it runs, and less the
+    folder of the MLE run a GAN starts from (it moves with the repository; the seed names the run)."""
+    skip = ("device", "threads", "cuda_graphs", "init_generator")
+    return config | {"train": {k: v for k, v in config["train"].items() if k not in skip}}
+
+
+def same_run(overrides: list[str]) -> list[str]:
+    """The overrides that change what a run computes: those of where and how fast it runs
+    (device, threads, CUDA graphs) left out, so pieces on different machines add up."""
+    return [o for o in overrides if o.split("=", 1)[0] not in ("train.device", "train.threads", "train.cuda_graphs")]
 
 
 def train_or_resume(config: Path, overrides: list[str], out: Path, device: str) -> Trainer:
@@ -91,7 +99,17 @@ def score(bench: str, trainer: Trainer, run_dir: Path, temperatures: list[float]
     if bench == "coco":   # RelGAN's NLL_gen: the generator's NLL of its training captions
         gen = trainer.average.sampler(trainer.gen)
         figures["nll_gen_train"] = generator_nll(gen, trainer.data.ids, trainer.data.vocab.pad)
+        figures["relgan100"] = relgan_protocol(run_dir, trainer.cfg.data.test_path)
     return figures, [r for r in rows if r["temperature"] in temperatures]
+
+
+def relgan_protocol(run_dir: Path, test_path: str) -> dict:
+    """RelGAN's BLEU: 100 of the run's samples at temperature 1 (samples.txt) against all the test
+    captions, over 10 seeded draws of 100: {n: {mean, std, draws}}."""
+    from seqgan_gumbel.evaluation import read_text_lines, small_sample_bleu
+
+    samples = read_text_lines(run_dir / "samples.txt", "samples file", False)
+    return small_sample_bleu(samples, read_text_lines(test_path, "test file", False), size=100, draws=10)
 
 
 def real_data(bench: str, config: Path, overrides: list[str]) -> dict:
@@ -153,6 +171,7 @@ def one_seed(args, bench: str, key: str, seed: int, config: Path, mle_runs: Path
         overrides += [f"train.init_generator={mle_dir / 'pretrained.pt'}", "train.mle_steps=0", "train.mle_epochs=0"]
     piece = {"device": args.device, "machine": machine(args.device), "date": time.strftime("%Y-%m-%d %H:%M")}
     pieces_file, t0 = out / "bench_pieces.json", time.perf_counter()
+    keep = path.parent / f"{args.name or args.size}_runs" / out.name      # the training curves, kept with the results
     try:
         trainer = train_or_resume(config, overrides, out, args.device)
     except BaseException:        # a piece stopped by a signal still counts its time
@@ -160,18 +179,19 @@ def one_seed(args, bench: str, key: str, seed: int, config: Path, mle_runs: Path
         raise
     finally:
         piece["wall_s"] = round(time.perf_counter() - t0, 1)
-        if out.is_dir():
+        if out.is_dir():         # a stopped run's curve so far is kept too: nothing half-recorded
             pieces = (json.loads(pieces_file.read_text()) if pieces_file.is_file() else []) + [piece]
             pieces_file.write_text(json.dumps(pieces, indent=1) + "\n")
-    keep = path.parent / f"{args.name or args.size}_runs" / out.name      # the training curves, kept with the results
-    keep.mkdir(parents=True, exist_ok=True)
-    for f in ("metrics.jsonl", "summary.json", "bench_pieces.json"):
-        shutil.copyfile(out / f, keep / f)
-    record = {"config": f"configs/{config.name}", "overrides": dict(o.split("=", 1) for o in overrides)}
-    (keep / "config.json").write_text(json.dumps(record, indent=2) + "\n")
+            keep.mkdir(parents=True, exist_ok=True)
+            for f in ("metrics.jsonl", "summary.json", "bench_pieces.json"):
+                if (out / f).is_file():
+                    shutil.copyfile(out / f, keep / f)
+            record = {"config": f"configs/{config.name}", "overrides": dict(o.split("=", 1) for o in overrides)}
+            (keep / "config.json").write_text(json.dumps(record, indent=2) + "\n")
     figures, rows = score(bench, trainer, out, temperatures, args.num)
     figures["wall_s"] = round(sum(p["wall_s"] for p in pieces), 1)
-    print(f"{bench} {key} seed {seed}: " + ", ".join(f"{k} {v:.4f}" for k, v in figures.items()), flush=True)
+    print(f"{bench} {key} seed {seed}: " + ", ".join(f"{k} {v:.4f}" for k, v in figures.items() if isinstance(v, float)),
+          flush=True)
     return figures | {"sweep_rows": rows, "pieces": pieces, "size": args.size}
 
 
@@ -206,18 +226,31 @@ def upgrade(result: dict) -> dict:
     return result
 
 
-def save(result: dict, path: Path) -> None:
+def save(result: dict, path: Path, bench: str | None = None, temperatures: list[float] | None = None) -> None:
+    """Write the result file. With bench and temperatures, first merge in the seeds that another
+    process (seeds run side by side) saved meanwhile, under a lock, and re-summarise."""
+    import fcntl
+
     from seqgan_gumbel.checkpoint import atomic_write_bytes
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(result, indent=1) + "\n"
-    atomic_write_bytes(path, lambda f: f.write(text.encode()))
+    with open(path.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if bench and path.is_file():
+            for key, v in upgrade(json.loads(path.read_text()))["variants"].items():
+                mine = result["variants"].setdefault(key, {"label": v["label"], "seeds": {}})["seeds"]
+                for seed, record in v["seeds"].items():
+                    mine.setdefault(seed, record)
+            aggregate(result, bench, temperatures)
+        text = json.dumps(result, indent=1) + "\n"
+        atomic_write_bytes(path, lambda f: f.write(text.encode()))
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("benchmark", choices=sorted(FIGURES))
-    ap.add_argument("--size", choices=("cpu", "full"), default="cpu")
+    ap.add_argument("--size", default="cpu", help="cpu (default), full (RelGAN's recipe at its size), light (oracle: "
+                    "full with the CPU-sized critic): configs/<benchmark>_bench_<size>.toml")
     ap.add_argument("--seeds", default="0,1,2")
     ap.add_argument("--temperatures", default=TEMPERATURES)
     ap.add_argument("--num", type=int, default=10000, help="samples per temperature (default 10,000)")
@@ -230,21 +263,36 @@ def main() -> None:
                     help="reuse the MLE runs and figures of the earlier result NAME (same size and seeds); train only the GAN")
     ap.add_argument("--real-data-only", action="store_true",
                     help="only (re)compute the real-data row of an existing result file")
+    ap.add_argument("--variants", default="mle,gan", help="mle,gan (default) or mle: the baseline alone")
+    ap.add_argument("--protocols-only", action="store_true",
+                    help="coco: only (re)compute RelGAN's 100-hypothesis BLEU of the seeds in the result file, "
+                         "from their runs' samples.txt")
     args = ap.parse_args()
     bench, seeds = args.benchmark, [int(s) for s in args.seeds.split(",")]
     temperatures = [float(t) for t in args.temperatures.split(",")]
     config = ROOT / "configs" / f"{bench}_bench_{args.size}.toml"
+    if not config.is_file():
+        ap.error(f"--size {args.size}: there is no {config.relative_to(ROOT)}")
     name = args.name or args.size
     runs_dir = Path(args.runs or ROOT / "runs" / "bench") / f"{bench}-{name}"
     path = Path(args.results or ROOT / "results" / bench) / f"{name}.json"
+    if args.protocols_only:     # RelGAN's 100-hypothesis BLEU for the COCO seeds measured before it was kept
+        result = json.loads(path.read_text())
+        test_path = load_config(str(config), args.overrides).data.test_path
+        for key, v in result["variants"].items():
+            for seed, record in v["seeds"].items():
+                record["relgan100"] = relgan_protocol(runs_dir / f"{key}-s{seed}", test_path)
+        save(result, path)
+        return
     if args.real_data_only:
         result = json.loads(path.read_text())
         result["real_data"] = real_data(bench, config, args.overrides)
         save(result, path)
         return
     setup = {"benchmark": bench, "size": args.size, "config": f"configs/{config.name}",
-             "overrides": args.overrides, "num_samples": args.num}
+             "overrides": same_run(args.overrides), "num_samples": args.num}
     result = upgrade(json.loads(path.read_text())) if path.is_file() else setup | {"variants": {}}
+    result["overrides"] = same_run(result["overrides"])
     if any(result.get(k, v) != v for k, v in setup.items()) or result.get("sweep", {}).get("temperatures", temperatures) != temperatures:
         raise SystemExit(f"{path} was measured with another size, config, overrides, sample count or temperatures; "
                          f"give another --name")
@@ -258,6 +306,8 @@ def main() -> None:
         result["mle_from"] = args.mle_from
         mle_runs = runs_dir.with_name(f"{bench}-{args.mle_from}")
     for key, label in VARIANTS.items():
+        if key not in args.variants.split(","):
+            continue
         for seed in seeds:
             done = result["variants"].get(key, {}).get("seeds", {})
             if str(seed) in done:
@@ -273,13 +323,16 @@ def main() -> None:
                         for p in s.get("pieces", [])}
             result.update(torch=torch.__version__, date=time.strftime("%Y-%m-%d"),
                           machine="; ".join(sorted(machines)) or result.get("machine", ""))
-            save(result, path)                  # after every seed: a benchmark can stop and go on later
+            save(result, path, bench, temperatures)     # after every seed: a benchmark can stop and go on later
     if "real_data" not in result:
         result["real_data"] = real_data(bench, config, args.overrides)
-    aggregate(result, bench, temperatures)
-    save(result, path)
+    save(result, path, bench, temperatures)
     plot(result, path.with_name(f"{name}_sweep.png"))
-    print(f"saved {path} and its plot")
+    from plot_curves import plot as plot_curves
+
+    plot_curves(bench, path.parent / f"{name}_runs", path.with_name(f"{name}_curves.png"),
+                f"{bench} ({name}): the GAN runs at every log step")
+    print(f"saved {path} and its plots")
 
 
 def plot(result: dict, out: Path) -> None:

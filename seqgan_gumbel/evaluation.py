@@ -92,3 +92,27 @@ def likelihoods(run, test_lines: list[str] | None, train_lines: list[str] | None
                            f"-log mean over {z_samples} prior draws of z (an upper bound in expectation)")
     out["nll_protocol"] = "lines longer than the run's max_len are truncated to it"
     return out
+
+
+def small_sample_bleu(samples: list[str], references: list[str], *, size: int = 100, draws: int = 10,
+                      orders=(2, 3, 4, 5), seed: int = 0) -> dict:
+    """RelGAN's protocol: the mean sentence BLEU-n of only `size` hypotheses against all the
+    references, repeated on `draws` random subsets of the samples (seeded, without replacement
+    within a draw): {n: {"mean", "std", "draws": [...]}} over the draws. Each hypothesis is scored
+    once (its BLEU does not depend on the others), so a draw is a subset mean."""
+    import numpy as np
+
+    from . import bleu
+
+    hyps = [s.split() for s in samples]
+    if len(hyps) < size:
+        raise UserError(f"{len(hyps)} samples are fewer than the {size} a draw takes")
+    scores = bleu.sentence_bleu(hyps, [r.split() for r in references if r.split()], orders)
+    rng = np.random.default_rng(seed)
+    picks = [rng.choice(len(hyps), size, replace=False) for _ in range(draws)]
+    out = {}
+    for n, s in scores.items():
+        means = [float(s[p].mean()) for p in picks]
+        out[str(n)] = {"mean": float(np.mean(means)), "std": float(np.std(means, ddof=1)) if draws > 1 else 0.0,
+                       "draws": means}
+    return out

@@ -170,3 +170,105 @@ def test_ratio_benchmark_gap_and_summary():
     assert rows["guide"]["better_by"]["se"] == pytest.approx(0.5)
     assert rows["rejection"]["seeds"] == 0 and rows["rejection"]["errors"] == ["too low", "too low"]
     assert "better_by" not in rows["mle"]
+
+
+def _record(nll_oracle, nll_test, machine="x86_64, 1 torch threads, CPU"):
+    rows = [{"temperature": t, "nll_oracle": nll_oracle - (1 - t), "nll_test": nll_test + (1 - t)} for t in (0.8, 1.0)]
+    return {"nll_oracle": nll_oracle, "nll_test": nll_test, "wall_s": 10.0, "size": "full", "sweep_rows": rows,
+            "pieces": [{"device": "cpu", "machine": machine, "date": "2026-11-27 10:00", "wall_s": 10.0}]}
+
+
+def test_seeds_run_side_by_side_merge_into_one_result_file(tmp_path):
+    """Two processes, each with its own seed in memory, saving the same file: the second save keeps
+    the first one's seed (merged under a lock) and re-summarises over both."""
+    bs = _module("bench_seeds")
+    temps = [0.8, 1.0]
+    path = tmp_path / "full.json"
+    one = {"overrides": [], "variants": {"mle": {"label": bs.VARIANTS["mle"], "seeds": {"0": _record(9.0, 7.8)}}}}
+    two = {"overrides": [], "variants": {"mle": {"label": bs.VARIANTS["mle"], "seeds": {"1": _record(10.0, 7.6)}}}}
+    for r in (one, two):
+        bs.aggregate(r, "oracle", temps)
+        bs.save(r, path, "oracle", temps)
+    d = json.loads(path.read_text())
+    assert set(d["variants"]["mle"]["seeds"]) == {"0", "1"}
+    assert d["variants"]["mle"]["mean"]["nll_oracle"] == pytest.approx(9.5)
+    assert len(d["sweep"]["rows"]) == 4
+    # a seed already on disk is never replaced by another process's copy of it
+    three = {"overrides": [], "variants": {"mle": {"label": bs.VARIANTS["mle"], "seeds": {"0": _record(1.0, 1.0)}}}}
+    bs.aggregate(three, "oracle", temps)
+    bs.save(three, path, "oracle", temps)
+    assert json.loads(path.read_text())["variants"]["mle"]["seeds"]["0"]["nll_oracle"] == 1.0   # its own record wins
+    # where and how fast a piece runs does not make it another run
+    assert bs.same_run(["train.device=cuda", "train.cuda_graphs=true", "train.threads=1", "train.g_lr=1e-3"]) == \
+        ["train.g_lr=1e-3"]
+
+
+def test_unknown_benchmark_size_is_refused_with_the_missing_config():
+    r = subprocess.run([sys.executable, ROOT / "scripts" / "bench_seeds.py", "oracle", "--size", "huge"],
+                       capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert r.returncode == 2 and "there is no configs/oracle_bench_huge.toml" in r.stderr
+
+
+def test_full_size_tables_count_seeds_list_unfinished_runs_and_judge_the_targets(tmp_path, monkeypatch):
+    """The full-size renderer on a synthetic result: one MLE seed on a GPU, a GAN run stopped part-way
+    (its curve kept, not in the result file), the targets judged from the curves."""
+    rf = _module("render_full")
+    bs = _module("bench_seeds")
+    monkeypatch.setattr(rf, "ROOT", tmp_path)
+    res = tmp_path / "results" / "oracle"
+    gpu = "x86_64, 16 torch threads, NVIDIA H200"
+    d = {"config": "configs/oracle_bench_full.toml", "torch": "2.x", "date": "2026-11-27", "overrides": [], "size": "full",
+         "variants": {"mle": {"label": bs.VARIANTS["mle"], "seeds": {"0": _record(9.3, 7.9, gpu)}}}}
+    bs.aggregate(d, "oracle", [0.8, 1.0])
+    res.mkdir(parents=True)
+    (res / "full.json").write_text(json.dumps(d))
+    today = {"variants": {"mle": {"label": bs.VARIANTS["mle"], "seeds": {"0": _record(9.6, 7.9)}}}}
+    bs.aggregate(today, "oracle", [0.8, 1.0])
+    (res / "cpu.json").write_text(json.dumps(today))
+    stopped = res / "full_runs" / "gan-s0"
+    stopped.mkdir(parents=True)
+    (stopped / "metrics.jsonl").write_text("\n".join(json.dumps({"phase": "adv", "step": s, "nll_oracle": 9.0, "nll_test": 8.0})
+                                                     for s in (0, 100, 200)) + "\n")
+    (stopped / "bench_pieces.json").write_text(json.dumps([{"machine": gpu, "wall_s": 30.0, "stopped": True}]))
+    table = rf.oracle_size("full")
+    assert "| 1 (0) | 9.300 | 7.900 | NVIDIA H200, 10 s |" in table
+    assert "GAN seed 0: stopped part-way, last logged iteration 200 of 3,000 (1 piece(s) on NVIDIA H200, 30 s)" in table
+    # the new MLE curve (NLL_oracle, NLL_test) (9.1, 8.1), (9.3, 7.9) against today's (9.4, 8.1), (9.6, 7.9):
+    # 0.3 lower at both points; at NLL_test 8.0 the new curve is at 9.2 > 9.038
+    assert "wherever they overlap: **reached** (T = 0.8: +0.300, T = 1: +0.300" in table
+    assert "**missed** (9.200 at NLL_test 8.0)" in table
+    assert "GAN NLL_oracle ≤ 6.68: not measured yet" in table
+    rows, note = rf.headline_rows("oracle", ("nll_oracle", "nll_test"))
+    assert rows == [f"| ours, RelGAN's recipe at full size (NVIDIA H200, 1 of 3 seeds): {bs.VARIANTS['mle']} | 9.300 | 7.900 |"]
+    assert "1 of 3 MLE seeds, 0 of 3 GAN seeds" in note
+    curves = _module("plot_curves")
+    assert curves.plot("oracle", res / "full_runs", tmp_path / "c.png", "t")
+    assert (tmp_path / "c.png").read_bytes()[:4] == b"\x89PNG"
+    assert not curves.plot("oracle", tmp_path / "nothing", tmp_path / "d.png", "t") and not (tmp_path / "d.png").exists()
+
+
+def test_bench_state_packs_what_the_next_piece_needs_and_unpacks_in_place(tmp_path, monkeypatch):
+    import random
+
+    bp = _module("bench_pack")
+    blob = random.Random(0).randbytes(50000)             # incompressible: it must span parts
+    src, dst = tmp_path / "src", tmp_path / "dst"
+    res, runs = src / "results" / "oracle", src / "runs" / "bench" / "oracle-full"
+    (res / "full_runs" / "gan-s0").mkdir(parents=True)
+    (res / "full.json").write_text(json.dumps({"variants": {"mle": {"seeds": {"0": {}}}}}))
+    (res / "full_runs" / "gan-s0" / "metrics.jsonl").write_text("{}\n")
+    for run, names in {"mle-s0": ("checkpoint.pt", "checkpoint.prev.pt", "pretrained.pt", "train.txt"),
+                       "gan-s0": ("checkpoint.pt", "checkpoint.prev.pt", "metrics.jsonl")}.items():
+        (runs / run).mkdir(parents=True)
+        for n in names:
+            (runs / run / n).write_bytes(blob if n.startswith("checkpoint") else n.encode())
+    monkeypatch.setattr(bp, "ROOT", src)
+    monkeypatch.setattr(bp, "PART", 20000)                 # several parts, joined back in order
+    parts = bp.pack(tmp_path / "out", ["oracle", "coco"], "full")
+    assert len(parts) > 1 and all(p.stat().st_size <= 20000 for p in parts)
+    monkeypatch.setattr(bp, "ROOT", dst)
+    got = set(bp.unpack(tmp_path / "out"))
+    assert got == {"results/oracle/full.json", "results/oracle/full_runs/gan-s0/metrics.jsonl",
+                   "runs/bench/oracle-full/mle-s0/pretrained.pt",          # a finished seed: its small files only
+                   "runs/bench/oracle-full/gan-s0/checkpoint.pt", "runs/bench/oracle-full/gan-s0/metrics.jsonl"}
+    assert (dst / "runs/bench/oracle-full/gan-s0/checkpoint.pt").read_bytes() == blob

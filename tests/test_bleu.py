@@ -155,3 +155,29 @@ def test_text_evaluation_does_not_import_torch(tmp_path):
             "assert rc == 0; assert 'torch' not in sys.modules, 'torch was imported'")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
+
+
+def test_relgans_small_sample_protocol_is_the_mean_nltk_bleu_of_each_seeded_draw():
+    """RelGAN scored 100 hypotheses: each draw's figure must be NLTK's mean sentence BLEU of
+    exactly the hypotheses that draw picked, and the draws must differ (they are random subsets)."""
+    import numpy as np
+
+    from seqgan_gumbel.evaluation import small_sample_bleu
+
+    rnd = random.Random(3)
+    words = "a man rides horse on the beach two dogs play in snow".split()
+    samples = [" ".join(rnd.choice(words) for _ in range(rnd.randint(3, 9))) for _ in range(30)]
+    refs = [" ".join(r) for r in REFS]
+    out = small_sample_bleu(samples, refs, size=5, draws=4, orders=(2, 4), seed=7)
+    rng = np.random.default_rng(7)
+    for d in range(4):
+        pick = rng.choice(len(samples), 5, replace=False)
+        for k, n in enumerate((2, 4)):
+            expected = sum(nltk_scores(REFS, samples[i].split(), (2, 4))[k] for i in pick) / 5
+            assert out[str(n)]["draws"][d] == pytest.approx(expected, abs=1e-9)
+    for n in ("2", "4"):
+        assert len(set(out[n]["draws"])) > 1
+        assert out[n]["mean"] == pytest.approx(sum(out[n]["draws"]) / 4)
+        assert out[n]["std"] == pytest.approx(float(np.std(out[n]["draws"], ddof=1)))
+    with pytest.raises(Exception, match="fewer than the 50"):
+        small_sample_bleu(samples, refs, size=50)

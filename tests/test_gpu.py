@@ -69,3 +69,17 @@ def test_lean_convolutions_match_the_plain_ones_on_the_gpu():
     g1 = torch.autograd.grad(lean.pow(2).sum(), [x, convs[1].weight])
     g2 = torch.autograd.grad(plain.pow(2).sum(), [x, convs[1].weight])
     assert all(torch.allclose(a, b, atol=1e-4) for a, b in zip(g1, g2))
+
+
+def test_oracle_data_is_the_same_on_every_device():
+    """A benchmark run in pieces on different machines must train on the same sequences: they are
+    drawn on the CPU whatever the device, and the oracle itself moves to the device."""
+    from seqgan_gumbel.kinds.oracle import oracle_data
+    from seqgan_gumbel.vocab import N_SPECIALS
+
+    dc = load_config(None, ["data.kind=oracle", "data.num_train=200", "data.num_test=100"]).data
+    cpu, gpu = oracle_data(dc, "cpu"), oracle_data(dc, "cuda")
+    assert torch.equal(cpu.ids, gpu.ids) and torch.equal(cpu.test_ids, gpu.test_ids)
+    assert gpu.oracle.device.type == "cuda"
+    tokens = cpu.test_ids[:20] - N_SPECIALS
+    assert gpu.oracle.nll(tokens) == pytest.approx(cpu.oracle.nll(tokens), abs=1e-4)

@@ -13,16 +13,23 @@ from .base import Axis, DataKind, EvalOptions, held_out_nll
 def oracle_data(dc, device: str = "cpu") -> SequenceData:
     """num_train / num_test sequences drawn from the oracle (the published one, or a seeded random one)."""
     from ..data import SequenceData
-    from ..oracle import load_oracle, random_oracle
+    import torch
+
+    from ..oracle import Oracle, load_oracle, random_oracle
     from ..vocab import N_SPECIALS, SPECIALS, Vocab
 
-    oracle = load_oracle(dc.oracle_params, device) if dc.oracle_params else random_oracle(dc.oracle_seed, device=device)
+    # The sequences are drawn on the CPU whatever the device, so that a run (or a benchmark run in
+    # pieces) trains and is scored on the same data on every machine: CUDA's random stream is not
+    # the CPU's.
+    oracle = load_oracle(dc.oracle_params) if dc.oracle_params else random_oracle(dc.oracle_seed)
     length = dc.max_len or 20
     # Oracle token k is our id k + N_SPECIALS (after the special tokens); its token text is str(k).
     vocab = Vocab(SPECIALS + tuple(str(k) for k in range(oracle.vocab_size)))
     train = oracle.sample(dc.num_train, length, seed=dc.oracle_seed * 2 + 1) + N_SPECIALS
     test = oracle.sample(dc.num_test, length, seed=dc.oracle_seed * 2 + 2) + N_SPECIALS
     sequences = [tuple(vocab.tokens[i] for i in row) for row in train.tolist()]
+    if torch.device(device).type != "cpu":
+        oracle = Oracle(oracle.params, device)
     return SequenceData(vocab, sequences, train, length, fixed_length=True, test_ids=test,
                         oracle=oracle, stats={"train": dc.num_train, "test": dc.num_test})
 

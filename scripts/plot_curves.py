@@ -1,0 +1,76 @@
+"""Curves over adversarial iterations of a seeds benchmark (RelGAN's figure): for every GAN run
+kept in results/<benchmark>/<name>_runs/gan-s<seed>/metrics.jsonl, the logged figures at every
+log step, one line per seed; iteration 0 is the generator the GAN starts from (the MLE run's best).
+A run still in pieces is drawn as far as it got. Writes <name>_curves.png beside
+the result file (scripts/bench_seeds.py does this after every benchmark).
+
+    .venv/bin/python scripts/plot_curves.py oracle|coco [--name full] [--results DIR]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PANELS = {"oracle": (("nll_oracle", "NLL_oracle of 2,000 samples (lower = better)"),
+                     ("nll_test", "NLL_test, 2,000 held-out (lower = more covered)")),
+          "coco": (("bleu4", "BLEU-4 of 2,000 samples"),
+                   ("self_bleu4", "Self-BLEU-4 of 2,000 samples (lower = more diverse)"),
+                   ("nll_test", "NLL_gen of test captions"))}
+
+
+def curves(runs: Path) -> dict[int, dict[str, list[dict]]]:
+    """Per seed and variant (mle, gan), the logged rows of its run."""
+    out: dict[int, dict[str, list[dict]]] = {}
+    for run in sorted(runs.glob("*-s*")):
+        variant, seed = run.name.rsplit("-s", 1)
+        metrics = run / "metrics.jsonl"
+        if metrics.is_file():
+            rows = [json.loads(line) for line in metrics.read_text().splitlines() if line.strip()]
+            out.setdefault(int(seed), {})[variant] = rows
+    return out
+
+
+def plot(bench: str, runs: Path, out: Path, title: str) -> bool:
+    """Draws the figure; False (and nothing written) when there is no GAN curve yet."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    seeds = {s: c for s, c in curves(runs).items() if "gan" in c}
+    if not seeds:
+        return False
+    panels = PANELS[bench]
+    fig, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 4), squeeze=False)
+    for ax, (key, label) in zip(axes[0], panels):
+        for i, (seed, c) in enumerate(sorted(seeds.items())):
+            rows = [r for r in c["gan"] if r["phase"] in ("init", "adv") and key in r]
+            ax.plot([r["step"] for r in rows], [r[key] for r in rows], color=f"C{i}", marker=".", label=f"seed {seed}")
+        ax.set_xlabel("adversarial iteration")
+        ax.set_ylabel(label)
+        ax.grid(alpha=0.3)
+    axes[0][0].legend(fontsize=7)
+    fig.suptitle(title)
+    fig.tight_layout()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return True
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("benchmark", choices=sorted(PANELS))
+    ap.add_argument("--name", default="full")
+    ap.add_argument("--results", metavar="DIR", help="default results/<benchmark>")
+    args = ap.parse_args()
+    where = Path(args.results or ROOT / "results" / args.benchmark)
+    out = where / f"{args.name}_curves.png"
+    if not plot(args.benchmark, where / f"{args.name}_runs", out, f"{args.benchmark} ({args.name}): every 100 iterations"):
+        raise SystemExit(f"no GAN curves in {where / (args.name + '_runs')}: run scripts/bench_seeds.py first")
+    print(f"saved {out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,172 @@
+"""The full-size tables (issue 14) for scripts/render_docs.py: RelGAN's recipe at its own size on
+the oracle (results/oracle/full.json, GPU; light.json, the same with the CPU-sized critic) and
+on COCO (results/coco/full.json), each with the seeds measured so far, the runs still in pieces
+(their last logged iteration), the targets, and where every piece ran."""
+from __future__ import annotations
+
+import json
+import statistics
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RELGAN_ORACLE, SEQGAN_MLE = 6.680, 9.038
+RELGAN100 = {"2": .849, "3": .687, "4": .502, "5": .331}
+
+
+def _load(rel: str) -> dict | None:
+    p = ROOT / rel
+    return json.loads(p.read_text()) if p.is_file() else None
+
+
+def _mean_sd(values: list[float]) -> str:
+    sd = statistics.stdev(values) if len(values) > 1 else None
+    return f"{statistics.fmean(values):.3f}" + ("" if sd is None else f" ± {sd:.3f}")
+
+
+def _devices(seeds: dict) -> str:
+    kinds = sorted({p["machine"].split(", ")[-1] for s in seeds.values() for p in s.get("pieces", [])})
+    return ", ".join(kinds) or "-"
+
+
+def unfinished(bench: str, name: str, d: dict) -> list[str]:
+    """Runs kept in <name>_runs/ that are not in the result file: how far each got, and where."""
+    out = []
+    for run in sorted((ROOT / "results" / bench / f"{name}_runs").glob("*-s*")):
+        key, seed = run.name.rsplit("-s", 1)
+        if seed in d["variants"].get(key, {}).get("seeds", {}) or not (run / "metrics.jsonl").is_file():
+            continue
+        rows = [json.loads(l) for l in (run / "metrics.jsonl").read_text().splitlines() if l.strip()]
+        pieces = json.loads((run / "bench_pieces.json").read_text()) if (run / "bench_pieces.json").is_file() else []
+        where = ", ".join(sorted({p["machine"].split(", ")[-1] for p in pieces})) or "?"
+        done = "training finished, not scored yet" if (run / "summary.json").is_file() else \
+            f"stopped part-way, last logged iteration {rows[-1]['step']:,} of 3,000"
+        out.append(f"{key.upper()} seed {seed}: {done} ({len(pieces)} piece(s) on {where}, "
+                   f"{sum(p['wall_s'] for p in pieces):.0f} s); the same command resumes it from its checkpoint")
+    return out
+
+
+def _curve(d: dict, label_key: str) -> list[tuple[float, float, float]]:
+    """(T, NLL_test, NLL_oracle) seed means of one variant's sweep, by temperature."""
+    v = d["variants"].get(label_key)
+    if not v:
+        return []
+    rows = [r for r in d["sweep"]["rows"] if r["label"] == v["label"]]
+    out = []
+    for t in sorted({r["temperature"] for r in rows}):
+        at = [r for r in rows if r["temperature"] == t]
+        out.append((t, statistics.fmean(r["nll_test"] for r in at), statistics.fmean(r["nll_oracle"] for r in at)))
+    return out
+
+
+def _interp(curve: list[tuple[float, float, float]], x: float) -> float | None:
+    """NLL_oracle of a curve at NLL_test x (linear between its points; None outside)."""
+    pts = sorted((c[1], c[2]) for c in curve)
+    for (x0, y0), (x1, y1) in zip(pts, pts[1:]):
+        if x0 <= x <= x1:
+            return y0 if x1 == x0 else y0 + (y1 - y0) * (x - x0) / (x1 - x0)
+    return None
+
+
+def _oracle_targets(d: dict) -> str:
+    today = _curve(_load("results/oracle/cpu.json") or {"variants": {}}, "mle")
+    mle, gan = _curve(d, "mle"), d["variants"].get("gan")
+    parts = []
+    if mle and today:
+        diffs = [(t, ref - y) for t, x, y in mle if (ref := _interp(today, x)) is not None]
+        below = all(g > 0 for _, g in diffs)
+        parts.append(f"MLE curve below today's (`results/oracle/cpu.json`, 3,000 steps) wherever they overlap: "
+                     f"**{'reached' if diffs and below else 'missed'}** ("
+                     + (", ".join(f"T = {t:g}: {g:+.3f}" for t, g in diffs) or "no overlap")
+                     + " nats lower NLL_oracle at the same NLL_test)")
+        at8 = _interp(mle, 8.0)
+        parts.append(f"MLE curve through NLL_oracle ≤ {SEQGAN_MLE} with NLL_test ≤ 8.0: "
+                     f"**{'reached' if at8 is not None and at8 <= SEQGAN_MLE else 'missed'}** "
+                     f"({'outside the swept range' if at8 is None else f'{at8:.3f} at NLL_test 8.0'})")
+    if gan:
+        vals = [s["nll_oracle"] for s in gan["seeds"].values()]
+        n = len(vals)
+        parts.append(f"GAN NLL_oracle ≤ {RELGAN_ORACLE} at T = 1: **{'reached' if max(vals) <= RELGAN_ORACLE else 'missed'}** "
+                     f"({_mean_sd(vals)}, {n} of 3 seeds)")
+    else:
+        parts.append(f"GAN NLL_oracle ≤ {RELGAN_ORACLE}: not measured yet (no GAN seed finished)")
+    return "Targets (issue 14): " + "; ".join(parts) + "."
+
+
+def oracle_size(name: str) -> str:
+    d = _load(f"results/oracle/{name}.json")
+    if d is None:
+        return f"Not run yet: `scripts/bench_seeds.py oracle --size {name}`."
+    rows = []
+    for key, v in d["variants"].items():
+        s = v["seeds"]
+        rows.append(f"| {v['label']} | {len(s)} ({', '.join(sorted(s))}) | {_mean_sd([x['nll_oracle'] for x in s.values()])} | "
+                    f"{_mean_sd([x['nll_test'] for x in s.values()])} | {_devices(s)}, "
+                    f"{statistics.fmean(x['wall_s'] for x in s.values()):.0f} s |")
+    rows += [f"| published: MLE (SeqGAN, via RelGAN Table 1) | - | {SEQGAN_MLE} | - | - |",
+             f"| published: RelGAN, relational memory, β_max = 1 (Table 1) | - | {RELGAN_ORACLE:.3f} ± 0.343 | - | - |"]
+    today = _curve(_load("results/oracle/cpu.json") or {"variants": {}}, "mle")
+    mle, gan = {c[0]: c for c in _curve(d, "mle")}, {c[0]: c for c in _curve(d, "gan")}
+    sweep = [f"| {t:g} | {mle[t][2]:.3f} | {mle[t][1]:.3f} | "
+             + (f"{gan[t][2]:.3f} | {gan[t][1]:.3f}" if t in gan else "- | -")
+             + f" | {_fmt(_interp(today, mle[t][1]))} |" for t in sorted(mle)]
+    left = unfinished("oracle", name, d)
+    return ("| SeqGAN oracle, length 20, RelGAN's recipe | seeds | NLL_oracle (T = 1) | NLL_test (T = 1) | "
+            "device, wall per seed |\n|---|---|---|---|---|\n" + "\n".join(rows)
+            + ("\n\nIn pieces, not finished: " + "; ".join(left) + "." if left else "")
+            + "\n\n" + _oracle_targets(d) + "\n\nOver sampling temperatures (seed means; 10,000 samples a point; the last "
+            "column: today's MLE curve at the same NLL_test):\n\n| T | MLE NLL_oracle | MLE NLL_test | GAN NLL_oracle | "
+            "GAN NLL_test | today's MLE NLL_oracle |\n|---|---|---|---|---|---|\n" + "\n".join(sweep)
+            + f"\n\n`{d['config']}`; torch {d['torch']}; {d['date']}.")
+
+
+def _fmt(x: float | None) -> str:
+    return "-" if x is None else f"{x:.3f}"
+
+
+def coco_full() -> str:
+    d = _load("results/coco/full.json")
+    if d is None:
+        return "Not run yet: `scripts/bench_full_gpu.sh` on a GPU."
+    rows = []
+    for v in d["variants"].values():
+        s = v["seeds"]
+        ours = " | ".join(_mean_sd([x[f"bleu{n}"] for x in s.values()]) for n in range(2, 6))
+        rel = " | ".join(_mean_sd([d2 for x in s.values() for d2 in x["relgan100"][str(n)]["draws"]])
+                         if all("relgan100" in x for x in s.values()) else "-" for n in range(2, 6))
+        rows.append(f"| {v['label']} | {len(s)} | {ours} | {rel} | {_mean_sd([x['self_bleu4'] for x in s.values()])} | "
+                    f"{_mean_sd([x['nll_test'] for x in s.values()])} | {_devices(s)} |")
+    rows.append("| published: RelGAN(100), Table 2 (100 hypotheses) | - | - | - | - | - | "
+                + " | ".join(f".{str(v)[2:]}" for v in RELGAN100.values()) + " | - | - | - |")
+    gan = d["variants"].get("gan")
+    if gan and all("relgan100" in x for x in gan["seeds"].values()):
+        got = {n: statistics.fmean(x["relgan100"][n]["mean"] for x in gan["seeds"].values()) for n in RELGAN100}
+        verdict = ("**reached**" if all(got[n] >= RELGAN100[n] for n in got) else "**missed**") + " (" + \
+            ", ".join(f"BLEU-{n} {got[n]:.3f} vs {RELGAN100[n]}" for n in got) + ")"
+    else:
+        verdict = "not measured yet: no GAN seed finished"
+    left = unfinished("coco", "full", d)
+    return ("| MS COCO, RelGAN(100)'s recipe | seeds | BLEU-2 | BLEU-3 | BLEU-4 | BLEU-5 | BLEU-2 (100) | BLEU-3 (100) | "
+            "BLEU-4 (100) | BLEU-5 (100) | Self-BLEU-4 | NLL_gen test | device |\n|" + "---|" * 13 + "\n" + "\n".join(rows)
+            + ("\n\nIn pieces, not finished: " + "; ".join(left) + "." if left else "")
+            + f"\n\nTarget (issue 14): the GAN's BLEU-2..5 under RelGAN's protocol ≥ RelGAN(100)'s: {verdict}.\n\n"
+            "BLEU-n: 10,000 samples at T = 1 against all 10,000 test captions (exact NLTK sentence BLEU, smoothing 1); "
+            "(100): RelGAN's protocol, 100 of those samples against all test captions, mean ± sd over 10 seeded draws "
+            f"(pooled over seeds); Self-BLEU leave-one-out. `{d['config']}`; torch {d['torch']}; {d['date']}.")
+
+
+def headline_rows(bench: str, keys: tuple[str, ...]) -> tuple[list[str], str]:
+    """README rows of the full-size result (seed means of `keys` per variant, with size, device and
+    seed count in the row) and the footnote on what is still missing."""
+    d = _load(f"results/{bench}/full.json")
+    if d is None:
+        return [], "the published size has not been run yet (it needs a GPU)"
+    rows = []
+    for key, v in d["variants"].items():
+        s = v["seeds"]
+        cells = " | ".join(f"{statistics.fmean(x[k] for x in s.values()):.3f}" for k in keys)
+        rows.append(f"| ours, RelGAN's recipe at full size ({_devices(s)}, {len(s)} of 3 seeds): {v['label']} | {cells} |")
+    missing = [k for k in ("mle", "gan") if len(d["variants"].get(k, {}).get("seeds", {})) < 3]
+    note = ("the full-size rows have " + ", ".join(f"{len(d['variants'].get(k, {}).get('seeds', {}))} of 3 {k.upper()} seeds"
+                                                  for k in missing) + " so far (GPU time ran out; they resume in pieces)"
+            if missing else "the full-size rows are complete")
+    return rows, note
