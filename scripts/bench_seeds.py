@@ -169,6 +169,10 @@ def one_seed(args, bench: str, key: str, seed: int, config: Path, mle_runs: Path
         overrides.append("train.adv_steps=0")
     else:       # the warm-up is the MLE run's: start from its generator, skip the MLE phase
         overrides += [f"train.init_generator={mle_dir / 'pretrained.pt'}", "train.mle_steps=0", "train.mle_epochs=0"]
+        kept = path.parent / f"{mle_runs.name.split('-', 1)[1]}_runs" / f"mle-s{seed}" / "pretrained.pt"
+        if not (mle_dir / "pretrained.pt").is_file() and kept.is_file():     # another machine: the kept copy
+            mle_dir.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(kept, mle_dir / "pretrained.pt")
     piece = {"device": args.device, "machine": machine(args.device), "date": time.strftime("%Y-%m-%d %H:%M")}
     pieces_file, t0 = out / "bench_pieces.json", time.perf_counter()
     keep = path.parent / f"{args.name or args.size}_runs" / out.name      # the training curves, kept with the results
@@ -183,7 +187,8 @@ def one_seed(args, bench: str, key: str, seed: int, config: Path, mle_runs: Path
             pieces = (json.loads(pieces_file.read_text()) if pieces_file.is_file() else []) + [piece]
             pieces_file.write_text(json.dumps(pieces, indent=1) + "\n")
             keep.mkdir(parents=True, exist_ok=True)
-            for f in ("metrics.jsonl", "summary.json", "bench_pieces.json"):
+            # an MLE run's best generator is kept too, so that its GAN can start on another machine
+            for f in ("metrics.jsonl", "summary.json", "bench_pieces.json") + (("pretrained.pt",) if key == "mle" else ()):
                 if (out / f).is_file():
                     shutil.copyfile(out / f, keep / f)
             record = {"config": f"configs/{config.name}", "overrides": dict(o.split("=", 1) for o in overrides)}

@@ -16,7 +16,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
-from render_full import coco_full, headline_rows, oracle_size  # noqa: E402  (a sibling script)
+from render_full import coco_full, headline_rows, mle_ablation, oracle_size  # noqa: E402  (a sibling script)
 
 
 def _load(rel: str) -> dict | None:
@@ -543,7 +543,7 @@ TABLES = {"arith_default": arith_default, "arith_ablation": arith_ablation, "ari
           "ratio_coco": ratio_coco, "ratio_ablation": ratio_ablation,
           "headline_ratio": headline_ratio, "ratio_arith_prefix": ratio_arith_prefix,
           "ratio_speed": ratio_speed, "full_oracle": lambda: oracle_size("full"),
-          "light_oracle": lambda: oracle_size("light"), "full_coco": coco_full}
+          "light_oracle": lambda: oracle_size("light"), "full_coco": coco_full, "mle_ablation": mle_ablation}
 FILES = ("README.md", "docs/results.md", "docs/performance.md")
 
 

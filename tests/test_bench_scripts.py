@@ -68,8 +68,15 @@ def test_oracle_benchmark_end_to_end_at_a_tiny_size(tmp_path):
     assert f"NLL_oracle ≤ 6.5 **{'reached' if g['nll_oracle'] <= 6.5 else 'missed'}**" in table
     assert f"(x{g['nll_test'] / base:.3f})" in table and "| 0.7 |" in table and "| 1.5 |" in table
 
-    # a second GAN recipe against the same MLE runs: the MLE part is reused, not retrained
+    # a second GAN recipe against the same MLE runs: the MLE part is reused, not retrained, and
+    # on another machine (no runs folder) the GAN starts from the MLE generator kept with the results
+    import shutil
+
+    kept = tmp_path / "res" / "cpu_runs" / "mle-s0" / "pretrained.pt"
+    assert kept.is_file()
+    shutil.rmtree(tmp_path / "runs" / "oracle-cpu" / "mle-s0")
     out = bench("--name", "fast", "--mle-from", "cpu", "--set", "train.g_lr=1e-2")
+    assert (tmp_path / "runs" / "oracle-cpu" / "mle-s0" / "pretrained.pt").read_bytes() == kept.read_bytes()
     assert "mle seed 0: nll" not in out and "mle seed 1: already in fast.json, skipped" in out and "gan seed 1" in out
     e = json.loads((tmp_path / "res" / "fast.json").read_text())
     assert e["variants"]["mle"] == d["variants"]["mle"] and e["mle_from"] == "cpu"
