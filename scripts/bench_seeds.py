@@ -4,6 +4,7 @@ sampling temperatures; mean and std over the seeds; the quality-diversity plot.
 
     .venv/bin/python scripts/bench_seeds.py oracle|coco [--size cpu|full|light] [--seeds 0,1,2]
         [--temperatures 0.6,...] [--num 10000] [--device cpu|cuda|auto] [--set KEY=VALUE ...] [--name NAME]
+        [--variants mle,gan] [--mle-from NAME] [--protocols-only] [--real-data-only]
 
 --size picks configs/<benchmark>_bench_<size>.toml. Runs are kept in runs/bench/<benchmark>-<name>/
 (mle-s<seed>, gan-s<seed>); results go to results/<benchmark>/<name>.json and <name>_sweep.png
@@ -15,14 +16,18 @@ A benchmark runs in pieces: the result file is written after every seed, and a s
 it is skipped; a run stopped part-way (Ctrl-C, SIGTERM, a time limit, another day, another
 machine) is resumed from its checkpoint by the same command, with another --device if need
 be. Every seed records its pieces: device, machine, date and wall time of each (a piece stopped
-by a signal is marked stopped; one killed outright leaves no record of its time).
+by a signal is marked stopped; one killed outright leaves no record of its time). A stopped
+run's curve is kept in <name>_runs/ at once, and an MLE run's best generator (pretrained.pt) with
+it, so that its GAN can start on another machine. Seeds may run side by side (separate processes,
+--seeds 0 and --seeds 1): each save merges the others' seeds under a lock.
 
 Figures, at sampling temperature 1 and at every swept temperature, 10,000 samples each:
     oracle  NLL_oracle (the oracle's NLL of the samples, per token) and NLL_test (the generator's
             NLL of the 10,000 held-out oracle samples at that temperature)
     coco    BLEU-2..5 of the samples against all 10,000 test captions (exact NLTK sentence BLEU,
             smoothing method 1), leave-one-out Self-BLEU-2..5, NLL_gen of the test captions;
-            at temperature 1 also NLL_gen of the training captions (RelGAN's NLL_gen)
+            at temperature 1 also NLL_gen of the training captions (RelGAN's NLL_gen), and
+            RelGAN's own BLEU: 100 of the 10,000 samples, 10 seeded draws (relgan100)
 The MLE runs train exactly the GAN runs' warm-up (same config, same seed, adv_steps = 0).
 """
 from __future__ import annotations
