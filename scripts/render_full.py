@@ -41,7 +41,8 @@ def unfinished(bench: str, name: str, d: dict) -> list[str]:
         done = "training finished, not scored yet" if (run / "summary.json").is_file() else \
             f"stopped part-way, last logged iteration {rows[-1]['step']:,} of 3,000"
         out.append(f"{key.upper()} seed {seed}: {done} ({len(pieces)} piece(s) on {where}, "
-                   f"{sum(p['wall_s'] for p in pieces):.0f} s); the same command resumes it from its checkpoint")
+                   f"{sum(p['wall_s'] for p in pieces):.0f} s); the same command resumes it on the machine that holds "
+                   "its checkpoint (runs/), elsewhere it starts again")
     return out
 
 
