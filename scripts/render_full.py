@@ -46,17 +46,19 @@ def unfinished(bench: str, name: str, d: dict) -> list[str]:
     return out
 
 
-def _curve(d: dict, label_key: str) -> list[tuple[float, float, float]]:
-    """(T, NLL_test, NLL_oracle) seed means of one variant's sweep, by temperature."""
-    v = d["variants"].get(label_key)
-    if not v:
-        return []
-    rows = [r for r in d["sweep"]["rows"] if r["label"] == v["label"]]
+def _means(rows: list[dict]) -> list[tuple[float, float, float]]:
+    """(T, NLL_test, NLL_oracle) seed means of sweep rows, by temperature."""
     out = []
     for t in sorted({r["temperature"] for r in rows}):
         at = [r for r in rows if r["temperature"] == t]
         out.append((t, statistics.fmean(r["nll_test"] for r in at), statistics.fmean(r["nll_oracle"] for r in at)))
     return out
+
+
+def _curve(d: dict, label_key: str) -> list[tuple[float, float, float]]:
+    """_means of one variant's sweep rows ([] when the variant is missing)."""
+    v = d["variants"].get(label_key)
+    return _means([r for r in d["sweep"]["rows"] if r["label"] == v["label"]]) if v else []
 
 
 def _interp(curve: list[tuple[float, float, float]], x: float) -> float | None:
@@ -182,8 +184,7 @@ def mle_ablation() -> str:
         if d is None or "mle" not in d["variants"]:
             continue
         for seed, s in sorted(d["variants"]["mle"]["seeds"].items()):
-            one = {"sweep": {"rows": [dict(r, label="x") for r in s["sweep_rows"]]}, "variants": {"mle": {"label": "x"}}}
-            at8 = _interp(_curve(one, "mle"), 8.0)
+            at8 = _interp(_means(s["sweep_rows"]), 8.0)
             rows.append(f"| {width} | {seed} | {s['nll_oracle']:.3f} / {s['nll_test']:.3f} | {_fmt(at8)} | "
                         f"{'≤' if at8 is not None and at8 <= SEQGAN_MLE else '>'} {SEQGAN_MLE} | {s['wall_s']:.0f} s |")
     if not rows:
