@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 from .config import CRITIC_INPUTS, FEEDBACK_MODES
-from .gumbel import categorical, gumbel_from_uniform
+from .gumbel import CPU_ROWS, categorical, gumbel_from_uniform
 
 
 Shard = tuple[int, int, int]   # (first, stop, total): this process's rows of a global batch
@@ -170,6 +170,15 @@ class Generator(nn.Module):
             st = hard + (soft - soft.detach())
         return token, soft, st
 
+    def _draw_tokens(self, hidden: torch.Tensor, temperature: float, u: torch.Tensor, at_once: int) -> torch.Tensor:
+        """One token per row [B] from softmax(logits / T) with the uniforms u [B], the [B, V] logits
+        computed at_once rows at a time (the same draws, fewer trips to memory on the CPU)."""
+        tokens = []
+        for s in range(0, hidden.shape[0], at_once):
+            logits = self._project(hidden[s:s + at_once]).float()
+            tokens.append(categorical(logits / temperature if temperature != 1.0 else logits, u[s:s + at_once]))
+        return tokens[0] if len(tokens) == 1 else torch.cat(tokens)
+
     def _sample_tokens(self, batch: int, state, temperature: float, shard: Shard | None) -> Generated:
         """Hard tokens only (sampling, no gradient): one draw per step from softmax(logits / T).
 
@@ -188,9 +197,8 @@ class Generator(nn.Module):
             if rows.numel() == 0:
                 continue                                   # all ended: only the draws go on
             hidden, state = self.lstm(inp, state)
-            logits = self._project(hidden[:, 0]).float()
-            token = categorical(logits / temperature if temperature != 1.0 else logits,
-                                u if rows.numel() == batch else u[rows])
+            token = self._draw_tokens(hidden[:, 0], temperature, u if rows.numel() == batch else u[rows],
+                                      CPU_ROWS if compact else hidden.shape[0])
             tokens[rows, t] = token
             if compact:
                 alive = token != self.eos

@@ -39,6 +39,14 @@ def gumbel_softmax(logits: torch.Tensor, tau: float, *, hard: bool = False,
     return one_hot + (soft - soft.detach()), index
 
 
+# Rows of [rows, vocabulary] logits worked on at a time when drawing on the CPU: few enough that
+# they stay in the cache (2,000 rows of a 5,000-token vocabulary are 40 MB, and every pass over them
+# then goes to memory: drawing took twice as long). The uniforms are dealt as before, per step over
+# the whole batch, so the draws are the same, but for a uniform within float rounding of a CDF
+# boundary (BLAS may sum a row's logits in another order for another block size).
+CPU_ROWS = 256
+
+
 def categorical(logits: torch.Tensor, u: torch.Tensor | None = None) -> torch.Tensor:
     """One draw per row from softmax(logits) [..., V] -> [...], by inverse CDF.
 

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from .errors import UserError
-from .gumbel import search_cdf
+from .gumbel import CPU_ROWS, search_cdf
 
 GATES = ("i", "f", "o", "c")
 
@@ -55,28 +55,40 @@ class Oracle:
         z = torch.zeros(batch, self.hidden_dim, device=self.device)
         return z, z.clone()
 
+    def _rows(self, batch: int) -> int:
+        """Rows computed at a time: on the CPU few enough that their logits stay in the cache."""
+        return min(batch, CPU_ROWS) if self.device.type == "cpu" else batch
+
     @torch.no_grad()
     def sample(self, num: int, length: int, seed: int, batch_size: int = 2000) -> torch.Tensor:
-        """[num, length] token ids drawn from the oracle (CPU tensor), seeded."""
+        """[num, length] token ids drawn from the oracle (CPU tensor), seeded.
+
+        batch_size fixes how the random stream is dealt out (per batch of rows, one uniform per row
+        and step: step 0 of every row in it, then step 1, ...), so it decides the draws; the rows
+        are computed a few hundred at a time in lock step (gumbel.CPU_ROWS), which does not."""
         gen = torch.Generator(device=self.device).manual_seed(seed)
         out = []
         for start in range(0, num, batch_size):
             b = min(batch_size, num - start)
-            h, c = self._zeros(b)
-            tok = torch.zeros(b, dtype=torch.long, device=self.device)
+            chunks = [slice(r, min(r + self._rows(b), b)) for r in range(0, b, self._rows(b))]
+            state = [(*self._zeros(s.stop - s.start), torch.zeros(s.stop - s.start, dtype=torch.long,
+                                                                   device=self.device)) for s in chunks]
             seq = []
             for _ in range(length):
-                h, c, logits = self._step(self.embedding[tok], h, c)
-                # Inverse-CDF draw: one uniform per row (multinomial was 5x slower here).
-                cdf = torch.softmax(logits, dim=1).cumsum_(dim=1)
-                tok = search_cdf(cdf, torch.rand(b, device=self.device, generator=gen))
-                seq.append(tok)
+                u = torch.rand(b, device=self.device, generator=gen)
+                for k, (s, (h, c, tok)) in enumerate(zip(chunks, state)):
+                    h, c, logits = self._step(self.embedding[tok], h, c)
+                    # Inverse-CDF draw: one uniform per row (multinomial was 5x slower here).
+                    cdf = torch.softmax(logits, dim=1).cumsum_(dim=1)
+                    state[k] = (h, c, search_cdf(cdf, u[s]))
+                seq.append(torch.cat([tok for _, _, tok in state]))
             out.append(torch.stack(seq, dim=1).cpu())
         return torch.cat(out)
 
     @torch.no_grad()
-    def sequence_nll(self, tokens: torch.Tensor, batch_size: int = 2000) -> torch.Tensor:
+    def sequence_nll(self, tokens: torch.Tensor, batch_size: int | None = None) -> torch.Tensor:
         """Summed NLL (nats) of each sequence [N, L] under the oracle, as float64 [N]."""
+        batch_size = batch_size or self._rows(2000)
         out = []
         for start in range(0, tokens.shape[0], batch_size):
             x = tokens[start:start + batch_size].to(self.device)

@@ -82,6 +82,22 @@ def test_whole_sampled_sequences_follow_the_model_distribution(temperature):
     assert p_value > 1e-3
 
 
+def test_drawn_tokens_do_not_depend_on_how_many_rows_are_worked_on_at_once(monkeypatch):
+    # On the CPU the [rows, V] logits are computed CPU_ROWS rows at a time to stay in the cache;
+    # the random stream is dealt per step over the whole batch, so the draws are the same.
+    import seqgan_gumbel.generator as generator
+
+    gen = Generator(9, 4, 6, 6, bos=1, eos=2, pad=0, banned=(0, 1))
+    drawn = []
+    for rows in (10**9, 7):
+        monkeypatch.setattr(generator, "CPU_ROWS", rows)
+        torch.manual_seed(3)
+        with torch.no_grad():
+            drawn.append(gen.generate(100, temperature=0.7, need_relaxed=False).tokens)
+    assert (drawn[0] == 2).any(1).float().mean() > 0.3       # rows end early: the batch shrinks
+    assert torch.equal(drawn[0], drawn[1])
+
+
 def test_temperature_sharpens_sampling():
     gen = make_gen()
     with torch.no_grad():

@@ -50,6 +50,29 @@ def test_oracle_sampling_follows_its_own_distribution():
     assert ((freq - probs).abs() <= 5 * se).all()
 
 
+def test_oracle_draws_match_a_whole_batch_reference_however_many_rows_are_computed_at_once(monkeypatch):
+    # The reference: every row of a batch at once, one uniform per row and step dealt from the
+    # seeded stream step by step, the token found on the cumulative softmax.
+    import seqgan_gumbel.oracle as oracle_module
+
+    o = random_oracle(4, vocab=40, emb=5, hidden=6)
+    stream, ref = torch.Generator().manual_seed(9), []
+    for b in (30, 30, 5):                                        # 65 rows in batches of 30
+        h, c = o._zeros(b)
+        tok, seq = torch.zeros(b, dtype=torch.long), []
+        for _ in range(8):
+            h, c, logits = o._step(o.embedding[tok], h, c)
+            u = torch.rand(b, generator=stream)
+            tok = torch.searchsorted(torch.softmax(logits, 1).cumsum(1), (u * 1.0).unsqueeze(1)).squeeze(1)
+            seq.append(tok.clamp(max=39))
+        ref.append(torch.stack(seq, 1))
+    monkeypatch.setattr(oracle_module, "CPU_ROWS", 4)
+    drawn = o.sample(65, 8, seed=9, batch_size=30)
+    assert torch.equal(drawn, torch.cat(ref))
+    # BLAS may sum a row in another order for another block size: equal to float rounding.
+    assert torch.allclose(o.sequence_nll(drawn), o.sequence_nll(drawn, batch_size=65), rtol=1e-6, atol=0)
+
+
 def test_random_oracle_is_seeded():
     a, b, c = random_oracle(1), random_oracle(1), random_oracle(2)
     assert np.array_equal(a.params["W_out"], b.params["W_out"])
