@@ -16,12 +16,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
-from render_full import coco_full, headline_rows, mle_ablation, oracle_size  # noqa: E402  (a sibling script)
-
-
-def _load(rel: str) -> dict | None:
-    p = ROOT / rel
-    return json.loads(p.read_text()) if p.is_file() else None
+from render_full import _load, coco_full, headline_rows, mle_ablation, oracle_size  # noqa: E402  (a sibling script)
 
 
 def arith_default() -> str:

@@ -14,6 +14,7 @@ RELGAN100 = {"2": .849, "3": .687, "4": .502, "5": .331}
 
 
 def _load(rel: str) -> dict | None:
+    """A result file (path relative to the repository), None when it is not there yet."""
     p = ROOT / rel
     return json.loads(p.read_text()) if p.is_file() else None
 
