@@ -374,6 +374,10 @@ def headline_oracle() -> str:
             f"| ours, CPU size: {mle['label']} | {_ms(mle, 'nll_oracle')} | {_ms(mle, 'nll_test')} |"]
     rows += [f"| published: {m} ({src}) | {v} | - |" for m, v, src in PUBLISHED_ORACLE if m in ("MLE", "RelGAN")]
     full, note = headline_rows("oracle", ("nll_oracle", "nll_test"))
+    light = _load("results/oracle/light.json")
+    if light is not None:
+        full += [f"| ours, RelGAN's recipe at full length with the CPU-sized critic (CPU, {len(v['seeds'])} seeds): "
+                 f"{v['label']} | {_ms(v, 'nll_oracle')} | {_ms(v, 'nll_test')} |" for v in light["variants"].values()]
     rows = full + rows
     rows.append(f"| real data: the oracle's {d['real_data']['n']:,} held-out samples | {d['real_data']['nll_oracle']:.3f} | - |")
     return ("| SeqGAN oracle, length 20 | NLL_oracle | NLL_test |\n|---|---|---|\n" + "\n".join(rows)
