@@ -415,6 +415,12 @@ def _pm(d: dict | None, fmt: str = ".3f") -> str:
     return f"{d['mean']:{fmt}}" + ("" if se is None or se != se else f" ± {se:{fmt}}")
 
 
+def _model(r: dict, d: dict) -> str:
+    """The row's model, with its seed count where fewer seeds than the benchmark's measured it."""
+    n, total = r.get("seeds") or 0, len(d["seeds"])
+    return r.get("model", "mle").upper() + (f" ({n} of {total} seeds)" if 0 < n < total else "")
+
+
 def _ratio_rows(d: dict, extra_key: str | None = None) -> list[str]:
     q, x = d["quality"], d["diversity"]
     rows = []
@@ -427,7 +433,7 @@ def _ratio_rows(d: dict, extra_key: str | None = None) -> list[str]:
         if r.get("errors") and not r.get("seeds"):
             m = re.search(r"accepts (\S+) of the candidates", r["errors"][0])
             extra = f"refused: would accept {m.group(1)} of the candidates" if m else "failed: " + r["errors"][0][:60]
-        cols = [r.get("model", "mle").upper(), RATIO_METHODS.get(r["method"], r["method"]), f"{r['temperature']:g}",
+        cols = [_model(r, d), RATIO_METHODS.get(r["method"], r["method"]), f"{r['temperature']:g}",
                 "-" if r["method"] == "mle" else format(r["strength"], "g"), _pm(r.get(q)), _pm(r.get(x))]
         if extra_key:
             cols.append(_pm(r.get(extra_key)))
@@ -513,7 +519,7 @@ def headline_ratio() -> str:
         if r is None or not r.get("seeds"):
             continue
         what = ("plain sampling" if r["method"] == "mle" else RATIO_METHODS[r["method"]] + f", G = {r['strength']:g}")
-        rows.append(f"| {r['model'].upper()}: {what}, T = {r['temperature']:g} | {_pm(r.get('nll_oracle'))} | "
+        rows.append(f"| {_model(r, d)}: {what}, T = {r['temperature']:g} | {_pm(r.get('nll_oracle'))} | "
                     f"{_pm(r.get('nll_test'))} | {_pm(r.get('better_by'))} |")
     return ("| SeqGAN oracle, length 20 | NLL_oracle | NLL_test | better than the MLE curve by |\n"
             "|---|---|---|---|\n" + "\n".join(rows) + f"\n\nMean ± standard error; {_ratio_where(d)}.")
