@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 from .config import CRITIC_INPUTS, FEEDBACK_MODES
-from .gumbel import CPU_ROWS, categorical, gumbel_from_uniform
+from .gumbel import CPU_ROWS, draw_rows, gumbel_from_uniform
 
 
 Shard = tuple[int, int, int]   # (first, stop, total): this process's rows of a global batch
@@ -170,15 +170,6 @@ class Generator(nn.Module):
             st = hard + (soft - soft.detach())
         return token, soft, st
 
-    def _draw_tokens(self, hidden: torch.Tensor, temperature: float, u: torch.Tensor, at_once: int) -> torch.Tensor:
-        """One token per row [B] from softmax(logits / T) with the uniforms u [B], the [B, V] logits
-        computed at_once rows at a time (the same draws, fewer trips to memory on the CPU)."""
-        tokens = []
-        for s in range(0, hidden.shape[0], at_once):
-            logits = self._project(hidden[s:s + at_once]).float()
-            tokens.append(categorical(logits / temperature if temperature != 1.0 else logits, u[s:s + at_once]))
-        return tokens[0] if len(tokens) == 1 else torch.cat(tokens)
-
     def _sample_tokens(self, batch: int, state, temperature: float, shard: Shard | None) -> Generated:
         """Hard tokens only (sampling, no gradient): one draw per step from softmax(logits / T).
 
@@ -197,8 +188,9 @@ class Generator(nn.Module):
             if rows.numel() == 0:
                 continue                                   # all ended: only the draws go on
             hidden, state = self.lstm(inp, state)
-            token = self._draw_tokens(hidden[:, 0], temperature, u if rows.numel() == batch else u[rows],
-                                      CPU_ROWS if compact else hidden.shape[0])
+            scale = (lambda x: x / temperature) if temperature != 1.0 else (lambda x: x)
+            token = draw_rows(lambda h: scale(self._project(h).float()), hidden[:, 0],
+                              u if rows.numel() == batch else u[rows], CPU_ROWS if compact else batch)
             tokens[rows, t] = token
             if compact:
                 alive = token != self.eos

@@ -60,6 +60,13 @@ def categorical(logits: torch.Tensor, u: torch.Tensor | None = None) -> torch.Te
     return search_cdf(cdf, u)
 
 
+def draw_rows(logits_of, hidden: torch.Tensor, u: torch.Tensor, at_once: int) -> torch.Tensor:
+    """categorical(logits_of(rows of hidden), u of those rows), at_once rows at a time [B]: the
+    [rows, V] logits stay in the cache (CPU_ROWS); the draws are those of the whole batch at once."""
+    tokens = [categorical(logits_of(hidden[s:s + at_once]), u[s:s + at_once]) for s in range(0, hidden.shape[0], at_once)]
+    return tokens[0] if len(tokens) == 1 else torch.cat(tokens)
+
+
 def search_cdf(cdf: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
     """The token k with u * total in (cdf[k-1], cdf[k]], for cumulative sums cdf [..., V] and
     uniforms u [...] in [0, 1). A token of probability zero has an empty interval; u = 0 (one

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from .errors import UserError
-from .gumbel import CPU_ROWS, search_cdf
+from .gumbel import CPU_ROWS, draw_rows
 
 GATES = ("i", "f", "o", "c")
 
@@ -44,12 +44,18 @@ class Oracle:
         self.b = torch.cat([t[f"b_{g}"] for g in GATES])             # [4H]
         self.W_out, self.b_out = t["W_out"], t["b_out"]
 
-    def _step(self, x, h, c):
+    def _cell(self, x, h, c):
         z = x @ self.W + h @ self.U + self.b
         i, f, o, g = z.chunk(4, dim=1)
         c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
-        h = torch.sigmoid(o) * torch.tanh(c)
-        return h, c, torch.addmm(self.b_out, h, self.W_out)
+        return torch.sigmoid(o) * torch.tanh(c), c
+
+    def _logits(self, h):
+        return torch.addmm(self.b_out, h, self.W_out)
+
+    def _step(self, x, h, c):
+        h, c = self._cell(x, h, c)
+        return h, c, self._logits(h)
 
     def _zeros(self, batch: int):
         z = torch.zeros(batch, self.hidden_dim, device=self.device)
@@ -65,23 +71,19 @@ class Oracle:
 
         batch_size fixes how the random stream is dealt out (per batch of rows, one uniform per row
         and step: step 0 of every row in it, then step 1, ...), so it decides the draws; the rows
-        are computed a few hundred at a time in lock step (gumbel.CPU_ROWS), which does not."""
+        are projected to the vocabulary a few hundred at a time (gumbel.CPU_ROWS), which does not."""
         gen = torch.Generator(device=self.device).manual_seed(seed)
         out = []
         for start in range(0, num, batch_size):
             b = min(batch_size, num - start)
-            chunks = [slice(r, min(r + self._rows(b), b)) for r in range(0, b, self._rows(b))]
-            state = [(*self._zeros(s.stop - s.start), torch.zeros(s.stop - s.start, dtype=torch.long,
-                                                                   device=self.device)) for s in chunks]
+            h, c = self._zeros(b)
+            tok = torch.zeros(b, dtype=torch.long, device=self.device)
             seq = []
             for _ in range(length):
-                u = torch.rand(b, device=self.device, generator=gen)
-                for k, (s, (h, c, tok)) in enumerate(zip(chunks, state)):
-                    h, c, logits = self._step(self.embedding[tok], h, c)
-                    # Inverse-CDF draw: one uniform per row (multinomial was 5x slower here).
-                    cdf = torch.softmax(logits, dim=1).cumsum_(dim=1)
-                    state[k] = (h, c, search_cdf(cdf, u[s]))
-                seq.append(torch.cat([tok for _, _, tok in state]))
+                h, c = self._cell(self.embedding[tok], h, c)
+                # Inverse-CDF draws, one uniform per row (multinomial was 5x slower here).
+                tok = draw_rows(self._logits, h, torch.rand(b, device=self.device, generator=gen), self._rows(b))
+                seq.append(tok)
             out.append(torch.stack(seq, dim=1).cpu())
         return torch.cat(out)
 
