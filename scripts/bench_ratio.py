@@ -15,8 +15,9 @@ the samples). For every point the gap to the MLE curve at the same diversity is 
 (linear interpolation along the T <= 1 branch; a point more diverse than the whole branch is set
 against the branch's most diverse end), then its mean and standard error over seeds.
 
-Saves results/ratio/<bench>.json after every seed; seeds already there are skipped (--fresh reruns
-them), so seeds can run side by side (--seeds 0 and --seeds 1,2 with --threads 1).
+Saves results/ratio/<bench>.json after every seed; seeds already there with every variant asked for
+are skipped (--fresh reruns them), so seeds can run side by side (--seeds 0 and --seeds 1,2 with
+--threads 1); a seed there without the GAN gets it added (--variants mle,gan), its MLE part kept.
 
     .venv/bin/python scripts/bench_ratio.py oracle|arith [--seeds 0,1,2] [--threads N] [--fresh]
 """
@@ -57,7 +58,7 @@ BENCHES = {
              "mle_temperatures": [0.7, 0.8, 0.9, 1.0],
              "points": [("guide", 1.0, 0.5), ("guide", 1.0, 1.0), ("guide", 1.0, 2.0), ("guide", 0.9, 1.0),
                         ("sir", 1.0, 1.0), ("rejection", 1.0, 1.0)],
-             "gan": {}, "num": 2000},
+             "gan": {"train.adv_steps": 300}, "num": 2000},   # the config's 300 iterations
     "arith": {"config": "configs/arith_mle.toml",
               "overrides": {"data.validation_fraction": 0.1, "train.mle_patience": 6, "train.num_samples": 100},
               "mle_temperatures": [0.6, 0.7, 0.8, 0.9, 1.0],
@@ -112,7 +113,7 @@ def model_points(bench: str, run, label: str, exact: bool, seed: int, smoke: boo
     options = {"seed": seed, **(SMOKE["fit"] if smoke else {}), **(fit or {})}
     try:                                                  # an interrupted seed keeps its ratio model
         report = load_ratio(run.loaded)[1]["report"]
-        if report["config"] != asdict(RatioConfig(**options)):
+        if asdict(RatioConfig(**report["config"])) != asdict(RatioConfig(**options)):   # options added since
             report = run.fit_ratio(**options)
     except UserError:
         report = run.fit_ratio(**options)
@@ -137,32 +138,40 @@ def grammar_reference(run) -> dict:
 
 def trained(config: Path, out: Path, overrides: dict):
     """The run in out: loaded when an interrupted seed already finished it with these settings,
-    resumed when it stopped part-way, trained otherwise."""
+    resumed when it stopped part-way, trained otherwise (settings compared as Config.computation
+    does: a run made in another checkout, its init_generator elsewhere, is the same run)."""
     from seqgan_gumbel.api import _config
 
     cfg = _config(config, overrides)
     if (out / "checkpoint.pt").is_file():
         run = api.load(out)
-        if run.config.to_dict() == cfg.to_dict():
+        if run.config.computation() == cfg.computation():
             return run if (out / "summary.json").is_file() else api.resume(out)
     return api.train(cfg, out, overwrite=True)
 
 
 def one_seed(bench: str, seed: int, runs_dir: Path, variants: list[str], smoke: bool = False,
-             fit: dict | None = None, train: dict | None = None) -> dict:
+             fit: dict | None = None, train: dict | None = None, previous: dict | None = None) -> dict:
+    """One seed's result; previous (this seed's earlier result, made with the same options) lends
+    its MLE part, so that adding the GAN to a finished seed does not redo the MLE points."""
     spec = BENCHES[bench]
     out = runs_dir / f"mle-s{seed}"
     t0 = time.perf_counter()
     base = {**spec["overrides"], **(SMOKE["train"] if smoke else {}), **(train or {}), "train.seed": seed,
             "log.report": "false"}
     run = trained(ROOT / spec["config"], out, base)
-    result = {"seed": seed, "train_s": {"mle": round(time.perf_counter() - t0, 1)}, "fit": {}, "points": []}
-    metrics = [json.loads(x) for x in (out / "metrics.jsonl").read_text().splitlines()]
-    best = min((m for m in metrics if "nll_validation" in m), key=lambda m: m["nll_validation"])
-    result["mle_best_step"] = best.get("step")
-    exact = run.config.data.kind in ("oracle", "grammar")
-    result["fit"]["mle"], pts = model_points(bench, run, "mle", exact, seed, smoke, fit)   # exact ceiling: MLE only
-    result["points"] += pts
+    if previous:
+        result = {k: previous[k] for k in ("seed", "mle_best_step")} | {
+            "train_s": {"mle": previous["train_s"]["mle"]}, "fit": {"mle": previous["fit"]["mle"]},
+            "points": [p for p in previous["points"] if p.get("model", "mle") == "mle"]}
+    else:
+        result = {"seed": seed, "train_s": {"mle": round(time.perf_counter() - t0, 1)}, "fit": {}, "points": []}
+        metrics = [json.loads(x) for x in (out / "metrics.jsonl").read_text().splitlines()]
+        best = min((m for m in metrics if "nll_validation" in m), key=lambda m: m["nll_validation"])
+        result["mle_best_step"] = best.get("step")
+        exact = run.config.data.kind in ("oracle", "grammar")
+        result["fit"]["mle"], pts = model_points(bench, run, "mle", exact, seed, smoke, fit)  # exact: MLE only
+        result["points"] += pts
     if "gan" in variants:
         t0 = time.perf_counter()
         gan = trained(ROOT / spec["config"], runs_dir / f"gan-s{seed}",
@@ -264,15 +273,19 @@ def main() -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     path = Path(args.results) / f"{args.bench}.json"
+    variants = args.variants.split(",")
+    fit = {k: json.loads(v) if v[:1].isdigit() else v for k, v in (x.split("=", 1) for x in args.fit)}
+    train = dict(x.split("=", 1) for x in args.set)
     for seed in (int(s) for s in args.seeds.split(",")):
         done = json.loads(path.read_text())["seeds"] if path.is_file() else {}
-        if str(seed) in done and not args.fresh:
+        previous = done.get(str(seed)) if not args.fresh else None
+        if previous and (previous.get("fit_options"), previous.get("train_options")) != (fit, train):
+            previous = None                               # made with other options: rerun the whole seed
+        if previous and all(v in previous["fit"] for v in variants):
             print(f"seed {seed}: already in {path}; skipped (--fresh reruns it)")
             continue
         runs = Path(args.runs) / f"ratio_{args.bench}"
-        fit = {k: json.loads(v) if v[:1].isdigit() else v for k, v in (x.split("=", 1) for x in args.fit)}
-        train = dict(x.split("=", 1) for x in args.set)
-        r = one_seed(args.bench, seed, runs, args.variants.split(","), args.smoke, fit, train)
+        r = one_seed(args.bench, seed, runs, variants, args.smoke, fit, train, previous)
         r["fit_options"], r["train_options"] = fit, train
         r["run"] = str(runs / f"mle-s{seed}")
         merge(path, args.bench, seed, r)

@@ -58,13 +58,6 @@ SWEEP_AXES = {"oracle": ("nll_test", "nll_oracle"), "coco": ("self_bleu4", "bleu
 VARIANTS = {"mle": "MLE (the GAN's warm-up, trained alone)", "gan": "MLE warm-up + GAN"}
 
 
-def _run_keys(config: dict) -> dict:
-    """What makes two runs the same run: the config less where and how fast it runs, and less the
-    folder of the MLE run a GAN starts from (it moves with the repository; the seed names the run)."""
-    skip = ("device", "threads", "cuda_graphs", "init_generator")
-    return config | {"train": {k: v for k, v in config["train"].items() if k not in skip}}
-
-
 def same_run(overrides: list[str]) -> list[str]:
     """The overrides that change what a run computes: those of where and how fast it runs
     (device, threads, CUDA graphs) left out, so pieces on different machines add up."""
@@ -81,7 +74,7 @@ def train_or_resume(config: Path, overrides: list[str], out: Path, device: str) 
     cfg = load_config(str(config), [*overrides, f"train.device={device}", "log.report=false"])
     if (out / CHECKPOINT_NAME).is_file():
         state = load_checkpoint(out)
-        if _run_keys(from_dict(state["config"]).to_dict()) != _run_keys(cfg.to_dict()):
+        if from_dict(state["config"]).computation() != cfg.computation():
             raise SystemExit(f"{out}: its checkpoint was made with another config; remove the folder to start it afresh")
         trainer = Trainer(cfg, out, progress=False)       # this piece's device, the checkpoint's state
         trainer.restore(state)

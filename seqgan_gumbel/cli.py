@@ -147,6 +147,8 @@ def _fit_ratio_parser(sub) -> None:
                    help="start from the generator's embedding and LSTM (default) or from random weights")
     f.add_argument("--objective", choices=("sequence", "prefix"), default="sequence",
                    help="logistic loss of whole sequences (default) or of every prefix")
+    f.add_argument("--freeze", action="store_true",
+                   help="train only the head on the generator's frozen embedding and LSTM (with --init generator)")
     f.add_argument("--dropout", metavar="P", type=float, default=0.0, help="dropout (default 0)")
     f.add_argument("--weight-decay", metavar="W", type=float, default=0.0, help="AdamW weight decay (default 0)")
     f.add_argument("--held-out", metavar="N", type=_count, default=2000,

@@ -139,6 +139,14 @@ class Config:
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 
+    def computation(self) -> dict:
+        """What makes two runs the same run: the config less where and how fast it runs (device,
+        threads, CUDA graphs) and less the path of the generator a GAN starts from (it moves with
+        the folder a benchmark runs in), so pieces made on other machines or checkouts add up."""
+        d = self.to_dict()
+        skip = ("device", "threads", "cuda_graphs", "init_generator")
+        return d | {"train": {k: v for k, v in d["train"].items() if k not in skip}}
+
 
 # Keys renamed since 0.1.0, still read (with a notice) from config files, --set and old runs.
 RENAMED = {f"temperature.{k}": f"relaxation.{k}" for k in ("schedule", "tau_start", "tau_end", "rate")}

@@ -25,8 +25,8 @@ def ratio_samples(args, run, method: str):
 def fit_ratio(args) -> int:
     from .ratio_fit import RatioConfig
 
-    cfg = RatioConfig(temperature=args.temperature, init=args.init, objective=args.objective, steps=args.steps,
-                      lr=args.lr, batch_size=args.batch_size, dropout=args.dropout,
+    cfg = RatioConfig(temperature=args.temperature, init=args.init, objective=args.objective, freeze=args.freeze,
+                      steps=args.steps, lr=args.lr, batch_size=args.batch_size, dropout=args.dropout,
                       weight_decay=args.weight_decay, held_out=args.held_out, seed=args.seed)
     return fit_and_save(args.run, cfg, not args.quiet)
 

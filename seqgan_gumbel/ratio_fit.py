@@ -30,6 +30,7 @@ class RatioConfig:
     temperature: float = 1.0       # the sampling temperature of the generator it is fitted against
     init: str = "generator"        # generator: start from its embedding and LSTM; scratch: random
     objective: str = "sequence"    # sequence: logistic loss of whole sequences; prefix: of every prefix
+    freeze: bool = False           # train only the head on the generator's frozen embedding and LSTM
     hidden_dim: int = 0            # 0: the generator's (init generator needs it)
     emb_dim: int = 0               # 0: the generator's
     dropout: float = 0.0
@@ -51,6 +52,8 @@ class RatioConfig:
             raise UserError(f"--temperature must be a positive number, got {self.temperature}")
         if self.init not in INITS or self.objective not in OBJECTIVES:
             raise UserError(f"ratio init must be one of {INITS} and objective one of {OBJECTIVES}")
+        if self.freeze and self.init != "generator":
+            raise UserError("a frozen ratio model keeps the generator's features: use init generator with freeze")
         if not (0 <= self.dropout < 1 and 0 <= self.weight_decay < math.inf and 0 < self.lr < math.inf):
             raise UserError("ratio dropout must be in [0, 1), weight decay >= 0 and the learning rate positive")
         if min(self.steps, self.batch_size, self.eval_every, self.patience, self.passes) < 1 or self.held_out < 4:
@@ -176,6 +179,8 @@ def new_model(run, cfg: RatioConfig) -> PrefixRatio:
     model = PrefixRatio(gen.vocab_size, emb, hidden, gen.bos, gen.pad, cfg.dropout)
     if cfg.init == "generator":
         model.start_from(gen)
+    for p in (*model.embedding.parameters(), *model.lstm.parameters()) if cfg.freeze else ():
+        p.requires_grad_(False)
     return model
 
 
@@ -197,7 +202,8 @@ def fit_ratio(run, cfg: RatioConfig, progress: bool = False) -> tuple[PrefixRati
     half = n_held // 2
     model = new_model(run, cfg)
     bias = torch.zeros((), requires_grad=True)
-    opt = torch.optim.AdamW(list(model.parameters()) + [bias], lr=cfg.lr, weight_decay=cfg.weight_decay)
+    trained = [p for p in model.parameters() if p.requires_grad] + [bias]
+    opt = torch.optim.AdamW(trained, lr=cfg.lr, weight_decay=cfg.weight_decay)
     best, best_step, bad, curve = (math.inf, None), 0, 0, []
     bar = tqdm(range(1, cfg.steps + 1), desc="fit-ratio", unit="step", disable=not progress)
     for step in bar:

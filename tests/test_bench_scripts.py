@@ -179,6 +179,53 @@ def test_ratio_benchmark_gap_and_summary():
     assert "better_by" not in rows["mle"]
 
 
+def test_ratio_benchmark_adds_the_gan_to_a_finished_seed_keeping_its_mle_part(tmp_path, monkeypatch):
+    """A seed already measured for the MLE gets the GAN added: the MLE's fit and points are kept as
+    they were (not recomputed), the GAN starts from the MLE run's generator, and a seed that has
+    every variant asked for is skipped; a seed made with other options is rerun whole."""
+    mod = _module("bench_ratio")
+    calls = {"trained": [], "points": []}
+
+    class Kind:
+        name, quality, diversity = "grammar", type("Q", (), {"key": "valid"}), type("D", (), {"key": "nll"})
+
+    class Run:
+        config = type("C", (), {"data": type("D", (), {"kind": "corpus"})})
+        loaded = type("L", (), {"kind": staticmethod(lambda: Kind)})
+
+    def trained(config, out, overrides):
+        calls["trained"].append((out.name, overrides.get("train.init_generator")))
+        return Run
+
+    def model_points(bench, run, label, exact, seed, smoke, fit):
+        calls["points"].append(label)
+        return {"held_out": 0.5}, [{"method": "mle", "temperature": 1.0, "strength": 0.0, "valid": 0.5,
+                                     "nll": 1.0, "model": label}]
+
+    monkeypatch.setattr(mod, "trained", trained)
+    monkeypatch.setattr(mod, "model_points", model_points)
+    previous = {"seed": 0, "mle_best_step": 40, "train_s": {"mle": 12.0}, "fit": {"mle": {"held_out": 0.25}},
+                "points": [{"method": "mle", "temperature": 1.0, "strength": 0.0, "valid": 0.9, "nll": 2.0,
+                            "model": "mle"}], "fit_options": {}, "train_options": {}}
+    r = mod.one_seed("arith", 0, tmp_path, ["mle", "gan"], previous=previous)
+    assert calls["points"] == ["gan"]                                  # the MLE points were not redone
+    assert r["fit"] == {"mle": {"held_out": 0.25}, "gan": {"held_out": 0.5}} and r["mle_best_step"] == 40
+    assert [p["valid"] for p in r["points"]] == [0.9, 0.5] and r["train_s"]["mle"] == 12.0
+    assert calls["trained"][1] == ("gan-s0", str(tmp_path / "mle-s0" / "pretrained.pt"))
+
+    path = tmp_path / "res" / "arith.json"
+    path.parent.mkdir()
+    path.write_text(json.dumps({"bench": "arith", "seeds": {"0": r | {"fit_options": {}, "train_options": {}},
+                                                            "1": previous | {"train_options": {"x": "1"}}}}))
+    seen = []
+    monkeypatch.setattr(mod, "one_seed", lambda *a, **k: seen.append((a[1], a[-1])) or r)
+    monkeypatch.setattr(mod, "merge", lambda *a: None)
+    monkeypatch.setattr(sys, "argv", ["bench_ratio.py", "arith", "--seeds", "0,1", "--variants", "mle,gan",
+                                      "--results", str(path.parent), "--runs", str(tmp_path)])
+    mod.main()
+    assert seen == [(1, None)]      # seed 0 complete: skipped; seed 1 with other options: rerun from scratch
+
+
 def _record(nll_oracle, nll_test, machine="x86_64, 1 torch threads, CPU"):
     rows = [{"temperature": t, "nll_oracle": nll_oracle - (1 - t), "nll_test": nll_test + (1 - t)} for t in (0.8, 1.0)]
     return {"nll_oracle": nll_oracle, "nll_test": nll_test, "wall_s": 10.0, "size": "full", "sweep_rows": rows,

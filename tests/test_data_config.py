@@ -99,3 +99,17 @@ def test_bad_config_file(tmp_path):
 
 def test_defaults_are_valid():
     assert load_config(None, []) == Config()
+
+
+def test_computation_ignores_where_a_run_is_made_but_not_what_it_computes():
+    """Benchmarks resume a run made on another machine or checkout: device, threads, CUDA graphs and
+    the path of the generator a GAN starts from do not make it another run; anything else does."""
+    a, b = Config(), Config()
+    b.train.device, b.train.threads, b.train.cuda_graphs = "cuda", 4, True
+    a.train.init_generator, b.train.init_generator = "/x/runs/mle-s0/pretrained.pt", "/y/mle-s0/pretrained.pt"
+    assert a.computation() == b.computation() and a.to_dict() != b.to_dict()
+    for key, value in (("seed", 1), ("adv_steps", 7), ("g_lr", 1e-3)):
+        c = Config()
+        c.train.init_generator = a.train.init_generator
+        setattr(c.train, key, value)
+        assert c.computation() != a.computation(), key

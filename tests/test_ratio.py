@@ -124,6 +124,20 @@ def test_ratio_model_on_a_grammar_run_fits_on_its_validation_split(runs):
         load_ratio(run)          # fit_ratio returns the model; saving it is the caller's (fit-ratio's) choice
 
 
+def test_a_frozen_ratio_model_trains_only_its_head_on_the_generators_features(runs, capsys):
+    run = api.load(runs["oracle"]).loaded
+    model, report = fit_ratio(run, RatioConfig(freeze=True, steps=20, eval_every=10, held_out=200, pool=1000))
+    gen = run.generator
+    assert torch.equal(model.embedding.weight, gen.embedding.weight)
+    for name, p in gen.lstm.named_parameters():
+        assert torch.equal(getattr(model.lstm, name), p), name
+    assert model.head.weight.abs().sum() > 0 and report["config"]["freeze"] is True   # the head has learned
+    with pytest.raises(UserError, match="init generator"):
+        fit_ratio(run, RatioConfig(freeze=True, init="scratch", steps=2))
+    assert main(["fit-ratio", "--run", str(runs["other"]), "--freeze", "--init", "scratch", "--quiet"]) == 2
+    assert "init generator" in capsys.readouterr().err
+
+
 def test_train_can_fit_the_ratio_model_at_its_end(tmp_path, capsys):
     out = tmp_path / "g"
     assert main(["train", "--dry-run", "--quiet", "--fit-ratio", "--out", str(out),
