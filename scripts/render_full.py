@@ -195,3 +195,34 @@ def mle_ablation() -> str:
             + "\n\nEach an MLE run of `configs/oracle_bench_light.toml` (the full-size recipe's warm-up: Adam 1e-2, batch 64, "
             "early-stopped on the 10% validation split with patience 6 × 100 steps), swept over T = 0.6-1.0 (0.5-1.2 for 32 "
             "units) on 10,000 samples a point; the crossing is linear between the two temperatures around NLL_test 8.0.")
+
+
+def _plain_at_one(d: dict, model: str) -> list[dict]:
+    """Every seed's plain-sampling point at T = 1 of one model (mle or gan) in a density-ratio result."""
+    return [p for s in d["seeds"].values() for p in s["points"]
+            if p.get("model", "mle") == model and p["method"] == "mle" and p["temperature"] == 1.0 and "error" not in p]
+
+
+def cpu_early_stopping(bench: str) -> str:
+    """The CPU-size recipe with the fixed-length warm-up (results/<bench>/cpu.json) beside the same recipe
+    with the warm-up early-stopped on a validation split (the runs of scripts/bench_ratio.py), at T = 1."""
+    fixed, stopped = _load(f"results/{bench}/cpu.json"), _load(f"results/ratio/{bench}.json")
+    if fixed is None or stopped is None:
+        return "(not measured yet: scripts/bench_seeds.py and scripts/bench_ratio.py)"
+    keys = (("nll_oracle", "NLL_oracle"), ("nll_test", "NLL_test")) if bench == "oracle" else (
+        ("bleu4", "BLEU-4"), ("nll_test", "NLL_gen (test)"))
+    point_key = {"bleu4": "bleu"}          # the ratio benchmark's BLEU is of order 4
+    rows = []
+    for model, label in (("mle", "MLE"), ("gan", "MLE warm-up + GAN")):
+        v = fixed["variants"][model]
+        rows.append(f"| {label} | fixed length | {len(v['seeds'])} | {fixed['num_samples']:,} | "
+                    + " | ".join(f"{v['mean'][k]:.3f} ± {v['std'][k]:.3f}" for k, _ in keys) + " |")
+        pts = _plain_at_one(stopped, model)
+        if pts:
+            rows.append(f"| {label} | early-stopped | {len(pts)} | {pts[0]['n']:,} | "
+                        + " | ".join(_mean_sd([p[point_key.get(k, k)] for p in pts]) for k, _ in keys) + " |")
+    return (f"| CPU size, T = 1 | warm-up | seeds | samples | {' | '.join(n for _, n in keys)} |\n|---|---|---|---|"
+            + "---|" * len(keys) + "\n" + "\n".join(rows)
+            + f"\n\nMean ± sd over seeds. Fixed length: `results/{bench}/cpu.json`; early-stopped: the runs of "
+            f"`results/ratio/{bench}.json` (the same config with `data.validation_fraction=0.1` and "
+            "`train.mle_patience`; the GAN starts from the best warm-up generator).")
