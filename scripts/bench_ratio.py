@@ -15,7 +15,7 @@ the samples). For every point the gap to the MLE curve at the same diversity is 
 (linear interpolation along the T <= 1 branch; a point more diverse than the whole branch is set
 against the branch's most diverse end), then its mean and standard error over seeds.
 
-Saves results/ratio/<bench>.json after every seed; seeds already there with every variant asked for
+Saves results/ratio/<bench>.json (and its plot, <bench>.png) after every seed; seeds already there with every variant asked for
 are skipped (--fresh reruns them), so seeds can run side by side (--seeds 0 and --seeds 1,2 with
 --threads 1); a seed there without the GAN gets it added (--variants mle,gan), its MLE part kept.
 
@@ -245,6 +245,35 @@ def summarise(seeds: dict, quality: str, diversity: str, signs=(1.0, 1.0)) -> li
     return out
 
 
+AXES = {"oracle": ("NLL_test (lower = more of the data covered)", "NLL_oracle (lower = better samples)"),
+        "corpus": ("Self-BLEU-4 (lower = more diverse)", "BLEU-4 against the test captions"),
+        "grammar": ("grammar NLL of the valid samples (higher = more diverse)", "valid")}
+
+
+def plot(result: dict, path: Path) -> None:
+    """The quality-diversity plot of a result: each model's plain temperature curve (seed means), and
+    every ratio sampler's point with its standard errors."""
+    from seqgan_gumbel.plots import curves_and_points
+
+    q, x = result["quality"], result["diversity"]
+    rows = [r for r in result["summary"] if r.get("seeds") and q in r and x in r]
+    curves = {f"{m.upper()}: plain sampling over T": sorted((r[x]["mean"], r[q]["mean"], r["temperature"])
+                                                            for r in rows if r["model"] == m and r["method"] == "mle")
+              for m in dict.fromkeys(r["model"] for r in rows)}
+    se = lambda d: 0.0 if d["se"] != d["se"] else d["se"]          # one seed: no error bar
+    points = [(f"{r['model'].upper()}: {r['method']}, T={r['temperature']:g}, G={r['strength']:g}", r[x]["mean"],
+               r[q]["mean"], se(r[x]), se(r[q])) for r in rows if r["method"] != "mle"]
+    # an exact-ratio ceiling far from everything learned would squash the plot: named in the title instead
+    near = [(p[0], p[1]) for c in curves.values() for p in c] + [(p[1], p[2]) for p in points if "exact" not in p[0]]
+    box = [(min(v), max(v), 0.2 * (max(v) - min(v))) for v in zip(*near)]
+    inside = lambda p: all(lo - m <= v <= hi + m for v, (lo, hi, m) in zip(p[1:3], box))
+    off = [p for p in points if not inside(p)]
+    title = f"density-ratio sampling, {result['bench']}: {len(result['seeds'])} seeds (mean ± se)" + "".join(
+        f"\noff the plot: {p[0]} at ({p[1]:.3f}, {p[2]:.3f})" for p in off)
+    kind = next(iter(result["seeds"].values()))["kind"]
+    curves_and_points(curves, [p for p in points if p not in off], *AXES[kind], path, title)
+
+
 def merge(path: Path, bench: str, seed: int, r: dict) -> None:
     """Add one seed to the result file under a lock (seeds side by side share it), re-summarised."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -255,6 +284,7 @@ def merge(path: Path, bench: str, seed: int, r: dict) -> None:
         result["quality"], result["diversity"] = r["quality"], r["diversity"]
         result["summary"] = summarise(result["seeds"], r["quality"], r["diversity"], SIGNS[r["kind"]])
         atomic_write_bytes(path, lambda f: f.write((json.dumps(result, indent=1) + "\n").encode()))
+        plot(result, path.with_suffix(".png"))
 
 
 def main() -> None:
@@ -269,7 +299,12 @@ def main() -> None:
     p.add_argument("--smoke", action="store_true", help="a tiny size: checks the script, measures nothing")
     p.add_argument("--fit", nargs="*", default=[], metavar="KEY=VALUE", help="ratio-model options (RatioConfig)")
     p.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="training config overrides")
+    p.add_argument("--plot", action="store_true", help="only redraw <bench>.png from the saved result")
     args = p.parse_args()
+    if args.plot:
+        path = Path(args.results) / f"{args.bench}.json"
+        plot(json.loads(path.read_text()), path.with_suffix(".png"))
+        return
     if args.threads:
         torch.set_num_threads(args.threads)
     path = Path(args.results) / f"{args.bench}.json"

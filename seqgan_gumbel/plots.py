@@ -49,6 +49,30 @@ def sweep_plot(rows: list[dict], x: str, xlabel: str, y: str, ylabel: str, path:
     plt.close(fig)
 
 
+def curves_and_points(curves: dict[str, list[tuple]], points: list[tuple], xlabel: str, ylabel: str,
+                       path: str | Path, title: str = "") -> None:
+    """Temperature curves (label -> [(x, y, T)], a line each, points marked with T) and single points
+    with error bars ((label, x, y, x_err, y_err)) on one quality-diversity plot."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(8, 6))
+    for label, pts in curves.items():
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=label)
+        for xv, yv, t in pts:
+            ax.annotate(f"T={t:g}", (xv, yv), textcoords="offset points", xytext=(4, -10), fontsize=7)
+    markers, colours = "sD^v<>pPX*h", plt.get_cmap("tab20").colors
+    for i, (label, xv, yv, xe, ye) in enumerate(points):
+        ax.errorbar(xv, yv, xerr=xe, yerr=ye, fmt=markers[i % len(markers)], color=colours[(2 * i) % 20 + (i // 10) % 2],
+                    capsize=3, label=label)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
 RATIO_KEYS = ("valid", "unique", "bleu2", "bleu4", "self_bleu4")     # in [0, 1]: the left axis
 NLL_KEYS = ("nll_oracle", "nll_test")                                 # nats: their own right axis
 

@@ -226,6 +226,28 @@ def test_ratio_benchmark_adds_the_gan_to_a_finished_seed_keeping_its_mle_part(tm
     assert seen == [(1, None)]      # seed 0 complete: skipped; seed 1 with other options: rerun from scratch
 
 
+def test_ratio_benchmark_plot_draws_curves_and_points_and_names_a_far_ceiling(tmp_path, monkeypatch):
+    mod = _module("bench_ratio")
+    pt = lambda model, method, t, g, x, y, n=3: {"model": model, "method": method, "temperature": t, "strength": g,
+                                                 "seeds": n, "x": {"mean": x, "se": 0.01}, "y": {"mean": y, "se": 0.02}}
+    summary = [pt("mle", "mle", 0.9, 0.0, 7.8, 9.6), pt("mle", "mle", 1.0, 0.0, 7.7, 10.0),
+               pt("mle", "guide", 1.0, 1.0, 7.55, 9.7), pt("mle", "exact-guide", 1.0, 1.0, 5.7, 5.7),
+               pt("mle", "exact-sir", 1.0, 1.0, 7.6, 9.55), pt("gan", "mle", 1.0, 0.0, 7.7, 10.0, n=1)]
+    result = {"bench": "oracle", "quality": "y", "diversity": "x", "seeds": {"0": {"kind": "oracle"}},
+              "summary": summary}
+    seen = {}
+    monkeypatch.setattr("seqgan_gumbel.plots.curves_and_points",
+                        lambda curves, points, xl, yl, path, title: seen.update(curves=curves, points=points, title=title))
+    mod.plot(result, tmp_path / "oracle.png")
+    assert seen["curves"]["MLE: plain sampling over T"] == [(7.7, 10.0, 1.0), (7.8, 9.6, 0.9)]
+    assert list(seen["curves"]) == ["MLE: plain sampling over T", "GAN: plain sampling over T"]
+    assert [p[0] for p in seen["points"]] == ["MLE: guide, T=1, G=1", "MLE: exact-sir, T=1, G=1"]   # near: drawn
+    assert "off the plot: MLE: exact-guide, T=1, G=1 at (5.700, 5.700)" in seen["title"]
+    monkeypatch.undo()
+    mod.plot(result, tmp_path / "oracle.png")                       # and really drawn
+    assert (tmp_path / "oracle.png").read_bytes()[:4] == b"\x89PNG"
+
+
 def _record(nll_oracle, nll_test, machine="x86_64, 1 torch threads, CPU"):
     rows = [{"temperature": t, "nll_oracle": nll_oracle - (1 - t), "nll_test": nll_test + (1 - t)} for t in (0.8, 1.0)]
     return {"nll_oracle": nll_oracle, "nll_test": nll_test, "wall_s": 10.0, "size": "full", "sweep_rows": rows,
