@@ -15,11 +15,13 @@ the samples). For every point the gap to the MLE curve at the same diversity is 
 (linear interpolation along the T <= 1 branch; a point more diverse than the whole branch is set
 against the branch's most diverse end), then its mean and standard error over seeds.
 
-Saves results/ratio/<bench>.json (and its plot, <bench>.png) after every seed; seeds already there with every variant asked for
-are skipped (--fresh reruns them), so seeds can run side by side (--seeds 0 and --seeds 1,2 with
---threads 1); a seed there without the GAN gets it added (--variants mle,gan), its MLE part kept.
+Saves results/ratio/<bench>.json and its plot, <bench>.png, after every seed; seeds already there
+with every variant asked for are skipped (--fresh reruns them), so seeds can run side by side
+(--seeds 0 and --seeds 1,2 with --threads 1); a seed there without the GAN gets it added
+(--variants mle,gan), its MLE part kept. --plot only redraws the plot from the saved result.
 
-    .venv/bin/python scripts/bench_ratio.py oracle|arith [--seeds 0,1,2] [--threads N] [--fresh]
+    .venv/bin/python scripts/bench_ratio.py oracle|coco|arith [--seeds 0,1,2] [--variants mle,gan]
+        [--threads N] [--fresh] [--plot]
 """
 from __future__ import annotations
 
