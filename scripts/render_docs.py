@@ -229,7 +229,9 @@ def _sweep_rows(d: dict, keys: tuple[str, ...]) -> tuple[dict, list[str]]:
 
 def _where(d: dict) -> str:
     v = d["variants"]
-    return (f"{len(v['mle']['seeds'])} seeds; {d['machine']}; torch {d['torch']}; `{d['config']}`"
+    n_mle, n_gan = len(v["mle"]["seeds"]), len(v["gan"]["seeds"])
+    return (f"{n_mle} seeds" + (f" (the GAN: {n_gan} of {n_mle} so far)" if n_gan != n_mle else "")
+            + f"; {d['machine']}; torch {d['torch']}; `{d['config']}`"
             + (f" with {', '.join(d['overrides'])}" if d["overrides"] else "") + f"; {d['num_samples']:,} samples per figure; "
             f"wall per seed: MLE {v['mle']['mean']['wall_s']:.0f} s, then GAN {v['gan']['mean']['wall_s']:.0f} s.")
 
@@ -263,8 +265,9 @@ def _oracle_table(d: dict) -> str:
     base = mle["mean"]["nll_test"]
     rows = [f"| ours: {v['label']} | {_ms(v, 'nll_oracle')} | {_ms(v, 'nll_test')} | "
             f"x{v['mean']['nll_test'] / base:.3f} |" for v in (mle, gan)]
-    rows.append(f"| ours: real data (the oracle's {d['real_data']['n']:,} held-out samples) | "
-                f"{d['real_data']['nll_oracle']:.3f} | - | - |")
+    if "real_data" in d:            # written once every seed has run
+        rows.append(f"| ours: real data (the oracle's {d['real_data']['n']:,} held-out samples) | "
+                    f"{d['real_data']['nll_oracle']:.3f} | - | - |")
     rows += [f"| published: {m} ({src}) | {v} | - | - |" for m, v, src in PUBLISHED_ORACLE]
     g = gan["mean"]
     verdict = (f"Targets at sampling temperature 1: NLL_oracle ≤ 6.5 **{'reached' if g['nll_oracle'] <= 6.5 else 'missed'}** "
