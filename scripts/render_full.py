@@ -211,7 +211,6 @@ def cpu_early_stopping(bench: str) -> str:
         return "(not measured yet: scripts/bench_seeds.py and scripts/bench_ratio.py)"
     keys = (("nll_oracle", "NLL_oracle"), ("nll_test", "NLL_test")) if bench == "oracle" else (
         ("bleu4", "BLEU-4"), ("nll_test", "NLL_gen (test)"))
-    point_key = {"bleu4": "bleu"}          # the ratio benchmark's BLEU is of order 4
     rows = []
     for model, label in (("mle", "MLE"), ("gan", "MLE warm-up + GAN")):
         v = fixed["variants"][model]
@@ -220,7 +219,7 @@ def cpu_early_stopping(bench: str) -> str:
         pts = _plain_at_one(stopped, model)
         if pts:
             rows.append(f"| {label} | early-stopped | {len(pts)} | {pts[0]['n']:,} | "
-                        + " | ".join(_mean_sd([p[point_key.get(k, k)] for p in pts]) for k, _ in keys) + " |")
+                        + " | ".join(_mean_sd([p[k] for p in pts]) for k, _ in keys) + " |")
     return (f"| CPU size, T = 1 | warm-up | seeds | samples | {' | '.join(n for _, n in keys)} |\n|---|---|---|---|"
             + "---|" * len(keys) + "\n" + "\n".join(rows)
             + f"\n\nMean ± sd over seeds. Fixed length: `results/{bench}/cpu.json`; early-stopped: the runs of "
