@@ -24,9 +24,31 @@ def _mean_sd(values: list[float]) -> str:
     return f"{statistics.fmean(values):.3f}" + ("" if sd is None else f" ± {sd:.3f}")
 
 
+def _by_device(seeds: dict) -> dict[str, list[str]]:
+    """The seeds grouped by the device each ran on: the one holding most of its pieces' wall time
+    (a GAN trained on a GPU and scored on a CPU ran on the GPU)."""
+    groups: dict[str, list[str]] = {}
+    for seed, s in sorted(seeds.items()):
+        walls: dict[str, float] = {}
+        for p in s.get("pieces", []):
+            kind = p["machine"].split(", ")[-1]
+            walls[kind] = walls.get(kind, 0.0) + p["wall_s"]
+        groups.setdefault(max(walls, key=walls.get) if walls else "-", []).append(seed)
+    return groups
+
+
 def _devices(seeds: dict) -> str:
-    kinds = sorted({p["machine"].split(", ")[-1] for s in seeds.values() for p in s.get("pieces", [])})
-    return ", ".join(kinds) or "-"
+    return " and ".join(_by_device(seeds)) or "-"
+
+
+def _device_walls(seeds: dict) -> str:
+    """Per device, its mean wall time per seed (and which seeds, where the seeds ran on several)."""
+    groups = _by_device(seeds)
+    parts = []
+    for kind, ids in groups.items():
+        which = f" (seed{'s' * (len(ids) > 1)} {', '.join(ids)})" if len(groups) > 1 else ""
+        parts.append(f"{kind}{which}, {statistics.fmean(seeds[i]['wall_s'] for i in ids):.0f} s")
+    return "; ".join(parts)
 
 
 def unfinished(bench: str, name: str, d: dict) -> list[str]:
@@ -104,8 +126,7 @@ def oracle_size(name: str) -> str:
     for key, v in d["variants"].items():
         s = v["seeds"]
         rows.append(f"| {v['label']} | {len(s)} ({', '.join(sorted(s))}) | {_mean_sd([x['nll_oracle'] for x in s.values()])} | "
-                    f"{_mean_sd([x['nll_test'] for x in s.values()])} | {_devices(s)}, "
-                    f"{statistics.fmean(x['wall_s'] for x in s.values()):.0f} s |")
+                    f"{_mean_sd([x['nll_test'] for x in s.values()])} | {_device_walls(s)} |")
     rows += [f"| published: MLE (SeqGAN, via RelGAN Table 1) | - | {SEQGAN_MLE} | - | - |",
              f"| published: RelGAN, relational memory, β_max = 1 (Table 1) | - | {RELGAN_ORACLE:.3f} ± 0.343 | - | - |"]
     today = _curve(_load("results/oracle/cpu.json") or {"variants": {}}, "mle")

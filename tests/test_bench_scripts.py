@@ -323,6 +323,22 @@ def test_full_size_tables_count_seeds_list_unfinished_runs_and_judge_the_targets
     assert not curves.plot("oracle", tmp_path / "nothing", tmp_path / "d.png", "t") and not (tmp_path / "d.png").exists()
 
 
+def test_full_size_tables_name_the_device_each_seed_trained_on():
+    """A seed's device is the one that holds most of its wall time (a GAN trained on the GPU and
+    scored in a short CPU piece ran on the GPU); seeds on different devices are listed apart,
+    each device with its own mean wall time."""
+    rf = _module("render_full")
+    gpu, cpu = "x86_64, 16 torch threads, NVIDIA H200", "x86_64, 2 torch threads, CPU"
+    seeds = {"0": {"wall_s": 400.0, "pieces": [{"machine": gpu, "wall_s": 120.0}, {"machine": gpu, "wall_s": 250.0},
+                                               {"machine": cpu, "wall_s": 30.0}]},
+             "1": {"wall_s": 500.0, "pieces": [{"machine": cpu, "wall_s": 500.0}]},
+             "2": {"wall_s": 700.0, "pieces": [{"machine": cpu, "wall_s": 200.0}, {"machine": cpu, "wall_s": 500.0}]}}
+    assert rf._by_device(seeds) == {"NVIDIA H200": ["0"], "CPU": ["1", "2"]}
+    assert rf._devices(seeds) == "NVIDIA H200 and CPU"
+    assert rf._device_walls(seeds) == "NVIDIA H200 (seed 0), 400 s; CPU (seeds 1, 2), 600 s"
+    assert rf._device_walls({"0": seeds["0"]}) == "NVIDIA H200, 400 s"
+
+
 def test_bench_state_packs_what_the_next_piece_needs_and_unpacks_in_place(tmp_path, monkeypatch):
     import random
 
