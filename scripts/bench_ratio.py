@@ -19,6 +19,8 @@ Saves results/ratio/<bench>.json and its plot, <bench>.png, after every seed; se
 with every variant asked for are skipped (--fresh reruns them), so seeds can run side by side
 (--seeds 0 and --seeds 1,2 with --threads 1); a seed there without the GAN gets it added
 (--variants mle,gan), its MLE part kept. --plot only redraws the plot from the saved result.
+A run stopped part-way resumes from its checkpoint; every piece's time is recorded in its folder's
+bench_pieces.json (scripts/run_pieces.py), and a seed's train_s sums them.
 
     .venv/bin/python scripts/bench_ratio.py oracle|coco|arith [--seeds 0,1,2] [--variants mle,gan]
         [--threads N] [--fresh] [--plot]
@@ -31,6 +33,7 @@ import json
 import math
 import platform
 import statistics
+import sys
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -42,7 +45,11 @@ from seqgan_gumbel.checkpoint import atomic_write_bytes
 from seqgan_gumbel.errors import UserError
 from seqgan_gumbel.ratio import ExactRatio, GrammarRatio
 from seqgan_gumbel.ratio_fit import RatioConfig
+from seqgan_gumbel.run import resolve_device
 from seqgan_gumbel.samplers import make_sampler
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run_pieces import PIECES, piece, pieces, total_wall  # noqa: E402  (a sibling script)
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCHES = {
@@ -145,11 +152,23 @@ def trained(config: Path, out: Path, overrides: dict):
     from seqgan_gumbel.api import _config
 
     cfg = _config(config, overrides)
+    device = str(resolve_device(cfg.train.device))
     if (out / "checkpoint.pt").is_file():
         run = api.load(out)
         if run.config.computation() == cfg.computation():
-            return run if (out / "summary.json").is_file() else api.resume(out)
-    return api.train(cfg, out, overwrite=True)
+            if (out / "summary.json").is_file():
+                return run
+            with piece(out, device):        # every piece's time is recorded (run_pieces.py)
+                return api.resume(out)
+    (out / PIECES).unlink(missing_ok=True)   # the pieces of a run made with other settings
+    with piece(out, device):
+        return api.train(cfg, out, overwrite=True)
+
+
+def train_seconds(out: Path, t0: float) -> float:
+    """The run's training time: every recorded piece's, or (a run from before pieces were
+    recorded) the time since t0."""
+    return total_wall(out) if pieces(out) else round(time.perf_counter() - t0, 1)
 
 
 def one_seed(bench: str, seed: int, runs_dir: Path, variants: list[str], smoke: bool = False,
@@ -167,7 +186,7 @@ def one_seed(bench: str, seed: int, runs_dir: Path, variants: list[str], smoke: 
             "train_s": {"mle": previous["train_s"]["mle"]}, "fit": {"mle": previous["fit"]["mle"]},
             "points": [p for p in previous["points"] if p.get("model", "mle") == "mle"]}
     else:
-        result = {"seed": seed, "train_s": {"mle": round(time.perf_counter() - t0, 1)}, "fit": {}, "points": []}
+        result = {"seed": seed, "train_s": {"mle": train_seconds(out, t0)}, "fit": {}, "points": []}
         metrics = [json.loads(x) for x in (out / "metrics.jsonl").read_text().splitlines()]
         best = min((m for m in metrics if "nll_validation" in m), key=lambda m: m["nll_validation"])
         result["mle_best_step"] = best.get("step")
@@ -179,7 +198,7 @@ def one_seed(bench: str, seed: int, runs_dir: Path, variants: list[str], smoke: 
         gan = trained(ROOT / spec["config"], runs_dir / f"gan-s{seed}",
                       {**base, **spec["gan"], **(SMOKE["gan"] if smoke else {}),
                        "train.init_generator": str(out / "pretrained.pt")})
-        result["train_s"]["gan"] = round(time.perf_counter() - t0, 1)
+        result["train_s"]["gan"] = train_seconds(runs_dir / f"gan-s{seed}", t0)
         result["fit"]["gan"], pts = model_points(bench, gan, "gan", False, seed, smoke, fit)
         result["points"] += pts
     if run.config.data.kind == "grammar":

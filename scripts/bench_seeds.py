@@ -34,8 +34,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import shutil
+import sys
 import statistics
 import time
 from pathlib import Path
@@ -48,6 +48,9 @@ from seqgan_gumbel.sweep import sweep_run
 from seqgan_gumbel.rundir import prepare_run_dir
 from seqgan_gumbel.stopping import Interrupted
 from seqgan_gumbel.trainer import Trainer
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run_pieces import PIECES, piece, pieces, total_wall  # noqa: E402  (a sibling script)
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPERATURES = "0.5,0.6,0.7,0.8,0.9,1.0,1.1,1.2"
@@ -171,36 +174,24 @@ def one_seed(args, bench: str, key: str, seed: int, config: Path, mle_runs: Path
         if not (mle_dir / "pretrained.pt").is_file() and kept.is_file():     # another machine: the kept copy
             mle_dir.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(kept, mle_dir / "pretrained.pt")
-    piece = {"device": args.device, "machine": machine(args.device), "date": time.strftime("%Y-%m-%d %H:%M")}
-    pieces_file, t0 = out / "bench_pieces.json", time.perf_counter()
     keep = path.parent / f"{args.name or args.size}_runs" / out.name      # the training curves, kept with the results
     try:
-        trainer = train_or_resume(config, overrides, out, args.device)
-    except BaseException:        # a piece stopped by a signal still counts its time
-        piece["stopped"] = True
-        raise
+        with piece(out, args.device):    # a piece stopped by a signal still counts its time
+            trainer = train_or_resume(config, overrides, out, args.device)
     finally:
-        piece["wall_s"] = round(time.perf_counter() - t0, 1)
         if out.is_dir():         # a stopped run's curve so far is kept too: nothing half-recorded
-            pieces = (json.loads(pieces_file.read_text()) if pieces_file.is_file() else []) + [piece]
-            pieces_file.write_text(json.dumps(pieces, indent=1) + "\n")
             keep.mkdir(parents=True, exist_ok=True)
             # an MLE run's best generator is kept too, so that its GAN can start on another machine
-            for f in ("metrics.jsonl", "summary.json", "bench_pieces.json") + (("pretrained.pt",) if key == "mle" else ()):
+            for f in ("metrics.jsonl", "summary.json", PIECES) + (("pretrained.pt",) if key == "mle" else ()):
                 if (out / f).is_file():
                     shutil.copyfile(out / f, keep / f)
             record = {"config": f"configs/{config.name}", "overrides": dict(o.split("=", 1) for o in overrides)}
             (keep / "config.json").write_text(json.dumps(record, indent=2) + "\n")
     figures, rows = score(bench, trainer, out, temperatures, args.num)
-    figures["wall_s"] = round(sum(p["wall_s"] for p in pieces), 1)
+    figures["wall_s"] = total_wall(out)
     print(f"{bench} {key} seed {seed}: " + ", ".join(f"{k} {v:.4f}" for k, v in figures.items() if isinstance(v, float)),
           flush=True)
-    return figures | {"sweep_rows": rows, "pieces": pieces, "size": args.size}
-
-
-def machine(device: str) -> str:
-    where = torch.cuda.get_device_name() if device.startswith("cuda") and torch.cuda.is_available() else "CPU"
-    return f"{platform.machine()}, {torch.get_num_threads()} torch threads, {where}"
+    return figures | {"sweep_rows": rows, "pieces": pieces(out), "size": args.size}
 
 
 def aggregate(result: dict, bench: str, temperatures: list[float]) -> None:

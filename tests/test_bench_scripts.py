@@ -226,6 +226,58 @@ def test_ratio_benchmark_adds_the_gan_to_a_finished_seed_keeping_its_mle_part(tm
     assert seen == [(1, None)]      # seed 0 complete: skipped; seed 1 with other options: rerun from scratch
 
 
+def test_run_pieces_add_up_over_stops_and_mark_the_stopped_one(tmp_path):
+    rp = _module("run_pieces")
+    out = tmp_path / "run"
+    with rp.piece(out, "cpu"):          # the run never started: nothing to record it in
+        pass
+    assert not out.exists() and rp.pieces(out) == [] and rp.total_wall(out) == 0
+    out.mkdir()
+    with pytest.raises(KeyboardInterrupt):
+        with rp.piece(out, "cpu") as record:
+            record["wall_s"] = -1       # overwritten: the piece's own clock decides
+            raise KeyboardInterrupt
+    with rp.piece(out, "cpu"):
+        pass
+    got = rp.pieces(out)
+    assert [p.get("stopped", False) for p in got] == [True, False]
+    assert all(p["device"] == "cpu" and p["machine"].endswith("CPU") and p["wall_s"] >= 0 for p in got)
+    assert rp.total_wall(out) == round(sum(p["wall_s"] for p in got), 1)
+
+
+def test_ratio_benchmark_records_every_training_piece(tmp_path, monkeypatch):
+    """bench_ratio's runs record their pieces as bench_seeds' do: a resumed run adds a piece, a
+    finished one adds none, a run remade with other settings starts its record afresh."""
+    mod = _module("bench_ratio")
+    out, config = tmp_path / "mle-s0", ROOT / "configs" / "arith_mle.toml"
+    cfg = mod.api._config(config, {"train.seed": 0})
+    calls = []
+
+    class Run:
+        def __init__(self, c):
+            self.config = c
+
+    def train(c, o, overwrite):
+        calls.append("train")
+        o.mkdir(exist_ok=True)
+        (o / "checkpoint.pt").write_text("x")
+        raise KeyboardInterrupt          # stopped part-way, after its first checkpoint
+
+    monkeypatch.setattr(mod.api, "train", train)
+    monkeypatch.setattr(mod.api, "load", lambda o: Run(cfg))
+    monkeypatch.setattr(mod.api, "resume", lambda o: calls.append("resume") or (o / "summary.json").write_text("{}") or Run(cfg))
+    with pytest.raises(KeyboardInterrupt):
+        mod.trained(config, out, {"train.seed": 0})
+    mod.trained(config, out, {"train.seed": 0})         # resumed: a second piece
+    mod.trained(config, out, {"train.seed": 0})         # finished: loaded, no piece
+    assert calls == ["train", "resume"]
+    assert [p.get("stopped", False) for p in mod.pieces(out)] == [True, False]
+    assert mod.train_seconds(out, 0.0) == mod.total_wall(out)
+    monkeypatch.setattr(mod.api, "train", lambda c, o, overwrite: calls.append("train") or Run(c))
+    mod.trained(config, out, {"train.seed": 1})         # other settings: trained again, its own record
+    assert calls[-1] == "train" and len(mod.pieces(out)) == 1 and "stopped" not in mod.pieces(out)[0]
+
+
 def test_ratio_benchmark_plot_draws_curves_and_points_and_names_a_far_ceiling(tmp_path, monkeypatch):
     mod = _module("bench_ratio")
     pt = lambda model, method, t, g, x, y, n=3: {"model": model, "method": method, "temperature": t, "strength": g,
