@@ -159,7 +159,7 @@ def coco_full() -> str:
         rel = " | ".join(_mean_sd([d2 for x in s.values() for d2 in x["relgan100"][str(n)]["draws"]])
                          if all("relgan100" in x for x in s.values()) else "-" for n in range(2, 6))
         rows.append(f"| {v['label']} | {len(s)} | {ours} | {rel} | {_mean_sd([x['self_bleu4'] for x in s.values()])} | "
-                    f"{_mean_sd([x['nll_test'] for x in s.values()])} | {_devices(s)} |")
+                    f"{_mean_sd([x['nll_test'] for x in s.values()])} | {_device_walls(s)} |")
     rows.append("| published: RelGAN(100), Table 2 (100 hypotheses) | - | - | - | - | - | "
                 + " | ".join(f".{str(v)[2:]}" for v in RELGAN100.values()) + " | - | - | - |")
     gan = d["variants"].get("gan")
@@ -171,7 +171,7 @@ def coco_full() -> str:
         verdict = "not measured yet: no GAN seed finished"
     left = unfinished("coco", "full", d)
     return ("| MS COCO, RelGAN(100)'s recipe | seeds | BLEU-2 | BLEU-3 | BLEU-4 | BLEU-5 | BLEU-2 (100) | BLEU-3 (100) | "
-            "BLEU-4 (100) | BLEU-5 (100) | Self-BLEU-4 | NLL_gen test | device |\n|" + "---|" * 13 + "\n" + "\n".join(rows)
+            "BLEU-4 (100) | BLEU-5 (100) | Self-BLEU-4 | NLL_gen test | device, wall per seed |\n|" + "---|" * 13 + "\n" + "\n".join(rows)
             + ("\n\nIn pieces, not finished: " + "; ".join(left) + "." if left else "")
             + f"\n\nTarget (issue 14): the GAN's BLEU-2..5 under RelGAN's protocol ≥ RelGAN(100)'s: {verdict}.\n\n"
             "BLEU-n: 10,000 samples at T = 1 against all 10,000 test captions (exact NLTK sentence BLEU, smoothing 1); "
