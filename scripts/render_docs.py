@@ -185,7 +185,9 @@ RELGAN100 = {"bleu2": .849, "bleu3": .687, "bleu4": .502, "bleu5": .331}
 
 
 def _ms(d: dict, k: str, fmt: str = ".3f") -> str:
-    return f"{d['mean'][k]:{fmt}} ± {d['std'][k]:{fmt}}"
+    """A variant's mean ± std of figure k over its seeds (the mean alone while one seed has run)."""
+    one = len(d.get("seeds", {})) == 1
+    return f"{d['mean'][k]:{fmt}}" + ("" if one else f" ± {d['std'][k]:{fmt}}")
 
 
 def _seed_means(rows: list[dict], label: str) -> dict[float, dict]:
@@ -198,7 +200,7 @@ def _seed_means(rows: list[dict], label: str) -> dict[float, dict]:
     return out
 
 
-def _gap_se(d: dict, key: str) -> dict[float, float]:
+def _gap_se(d: dict, key: str) -> dict[float, float | None]:
     """Per temperature, the standard error of (GAN seed mean - MLE seed mean) of one figure,
     sqrt((sd_gan^2 + sd_mle^2) / seeds): the noise against which a GAN-MLE gap is judged."""
     import statistics
@@ -211,7 +213,7 @@ def _gap_se(d: dict, key: str) -> dict[float, float]:
     for t in d["sweep"]["temperatures"]:
         vals = [groups[(label, t)] for label in labels]
         n = min(len(v) for v in vals)
-        out[t] = (sum(statistics.variance(v) for v in vals) / n) ** 0.5 if n > 1 else 0.0
+        out[t] = (sum(statistics.variance(v) for v in vals) / n) ** 0.5 if n > 1 else None   # one seed: none
     return out
 
 
@@ -225,7 +227,7 @@ def _sweep_rows(d: dict, keys: tuple[str, ...]) -> tuple[dict, list[str]]:
     for t in d["sweep"]["temperatures"]:
         cells = [f"{sweep[v][t][k]:.3f}" for v in ("mle", "gan") for k in keys]
         gap = gap_at.get(t)
-        rows.append(f"| {t:g} | " + " | ".join(cells) + f" | {'-' if gap is None else f'{gap:+.3f} ± {se[t]:.3f}'} |")
+        rows.append(f"| {t:g} | " + " | ".join(cells) + f" | {'-' if gap is None else f'{gap:+.3f}' + ('' if se[t] is None else f' ± {se[t]:.3f}')} |")
     return sweep, rows
 
 
@@ -294,13 +296,14 @@ def _oracle_table(d: dict) -> str:
 
 
 def _coco_table(d: dict) -> str:
-    mle, gan, real = d["variants"]["mle"], d["variants"]["gan"], d["real_data"]
+    mle, gan, real = d["variants"]["mle"], d["variants"]["gan"], d.get("real_data")
     cells = lambda v, ks: " | ".join(_ms(v, k) for k in ks)
     bk, sk = [f"bleu{n}" for n in range(2, 6)], [f"self_bleu{n}" for n in range(2, 6)]
     rows = [f"| ours: {v['label']} | {cells(v, bk)} | {cells(v, sk)} | {_ms(v, 'nll_test')} | {_ms(v, 'nll_gen_train')} |"
             for v in (mle, gan)]
-    rows.append(f"| ours: real data (the {real['n']:,} training captions as samples) | "
-                + " | ".join(f"{real[k]:.3f}" for k in bk) + " | " + " | ".join(f"{real[k]:.3f}" for k in sk) + " | - | - |")
+    if real is not None:            # written once every seed has run
+        rows.append(f"| ours: real data (the {real['n']:,} training captions as samples) | "
+                    + " | ".join(f"{real[k]:.3f}" for k in bk) + " | " + " | ".join(f"{real[k]:.3f}" for k in sk) + " | - | - |")
     for name, b, s, nll in PUBLISHED_COCO:
         rows.append(f"| published: {name} | {b} | {s or '- | - | - | -'} | - | {nll} |")
     rows.append("| published: training set (Texygen) | - | - | - | - | .892 | .747 | .573 | .415 | - | - |")
@@ -309,13 +312,14 @@ def _coco_table(d: dict) -> str:
     se = _gap_se(d, "bleu4")
     gaps = [(r["gan_better_by"], se[r["temperature"]]) for r in d["gan_against_mle_curve"] if r["gan_better_by"] is not None]
     neg = [g for g, _ in gaps if g < 0]
-    below = sum(g < -2 * s for g, s in gaps)
+    below = sum(s is not None and g < -2 * s for g, s in gaps)
     # on or above: no point below by more than two standard errors, and not below at every point
     ok = bool(gaps) and not below and len(neg) < len(gaps)
     curve = (f"the GAN's curve on or above the MLE curve: **{'reached' if ok else 'missed'}** "
              f"({len(neg)} of the {len(gaps)} GAN temperatures inside the MLE curve's Self-BLEU-4 range lie below it in "
-             f"the seed mean{f' (by up to {-min(neg):.3f} BLEU-4)' if neg else ''}, {below} of them by more than two "
-             "standard errors of the difference; outside that range there is nothing to compare)")
+             f"the seed mean{f' (by up to {-min(neg):.3f} BLEU-4)' if neg else ''}, "
+             + (f"{below} of them by more than two standard errors of the difference" if all(s is not None for _, s in gaps)
+                else "one GAN seed so far: no standard error") + "; outside that range there is nothing to compare)")
     _, srows = _sweep_rows(d, ("bleu2", "bleu4", "self_bleu4", "nll_test"))
     return ("| MS COCO captions | BLEU-2 | BLEU-3 | BLEU-4 | BLEU-5 | Self-BLEU-2 | Self-BLEU-3 | Self-BLEU-4 | Self-BLEU-5 | "
             "NLL_gen test | NLL_gen train |\n|---|---|---|---|---|---|---|---|---|---|---|\n" + "\n".join(rows) + "\n\n"

@@ -306,6 +306,35 @@ def _record(nll_oracle, nll_test, machine="x86_64, 1 torch threads, CPU"):
             "pieces": [{"device": "cpu", "machine": machine, "date": "2026-11-27 10:00", "wall_s": 10.0}]}
 
 
+def test_coco_table_of_a_benchmark_part_way_shows_no_spread_for_a_single_seed():
+    """A COCO result with 2 MLE seeds and 1 GAN seed, its real-data row not written yet (that comes
+    once every seed has run): the table renders, the one-seed GAN has no "± 0.000" spread and no
+    standard error of its gap to the MLE curve, and the seed count says how far it got."""
+    bs, rd = _module("bench_seeds"), _module("render_docs")
+    keys = bs.FIGURES["coco"]
+
+    def rec(bleu4, self_bleu4):
+        figs = {k: 0.5 for k in keys} | {"bleu4": bleu4, "self_bleu4": self_bleu4, "wall_s": 10.0}
+        rows = [{"temperature": t, **figs, "bleu4": bleu4 + (1 - t), "self_bleu4": self_bleu4 + 2 * (1 - t)}
+                for t in (0.8, 1.0)]
+        return figs | {"sweep_rows": rows}
+
+    d = {"config": "configs/coco_bench_cpu.toml", "torch": "2.x", "machine": "CPU", "overrides": [], "num_samples": 100,
+         "variants": {"mle": {"label": bs.VARIANTS["mle"], "seeds": {"0": rec(0.25, 0.45), "1": rec(0.27, 0.47)}},
+                      "gan": {"label": bs.VARIANTS["gan"], "seeds": {"0": rec(0.26, 0.55)}}}}
+    bs.aggregate(d, "coco", [0.8, 1.0])
+    table = rd._coco_table(d)
+    assert "| ours: MLE (the GAN's warm-up, trained alone) | 0.500 ± 0.000 | 0.500 ± 0.000 | 0.260 ± 0.014 |" in table
+    assert "| ours: MLE warm-up + GAN | 0.500 | 0.500 | 0.260 | 0.500 |" in table
+    assert "real data" not in table and "one GAN seed so far: no standard error" in table
+    # the GAN at T = 1 (Self-BLEU-4 0.55) against the MLE curve (Self-BLEU-4, BLEU-4) from (0.46, 0.26) at
+    # T = 1 to (0.86, 0.46) at T = 0.8: 0.26 + 0.2 * 0.09 / 0.4 = 0.305, so the GAN is 0.045 below, printed
+    # without a spread; at T = 0.8 (Self-BLEU-4 0.95) it is outside the curve's range
+    assert "| 1 | 0.500 | 0.260 | 0.460 | 0.500 | 0.500 | 0.260 | 0.550 | 0.500 | -0.045 |" in table
+    assert "| 0.8 | 0.500 | 0.460 | 0.860 | 0.500 | 0.500 | 0.460 | 0.950 | 0.500 | - |" in table
+    assert "2 seeds (the GAN: 1 of 2 so far)" in table
+
+
 def test_seeds_run_side_by_side_merge_into_one_result_file(tmp_path):
     """Two processes, each with its own seed in memory, saving the same file: the second save keeps
     the first one's seed (merged under a lock) and re-summarises over both."""
