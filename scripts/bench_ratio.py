@@ -160,7 +160,7 @@ def trained(config: Path, out: Path, overrides: dict):
                 return run
             with piece(out, device):        # every piece's time is recorded (run_pieces.py)
                 return api.resume(out)
-    (out / PIECES).unlink(missing_ok=True)   # the pieces of a run made with other settings
+        (out / PIECES).unlink(missing_ok=True)   # a run made with other settings: not this run's pieces
     with piece(out, device):
         return api.train(cfg, out, overwrite=True)
 
@@ -168,7 +168,8 @@ def trained(config: Path, out: Path, overrides: dict):
 def train_seconds(out: Path, t0: float) -> float:
     """The run's training time: every recorded piece's, or (a run from before pieces were
     recorded) the time since t0."""
-    return total_wall(out) if pieces(out) else round(time.perf_counter() - t0, 1)
+    done = pieces(out)
+    return total_wall(done) if done else round(time.perf_counter() - t0, 1)
 
 
 def one_seed(bench: str, seed: int, runs_dir: Path, variants: list[str], smoke: bool = False,

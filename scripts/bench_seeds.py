@@ -188,10 +188,11 @@ def one_seed(args, bench: str, key: str, seed: int, config: Path, mle_runs: Path
             record = {"config": f"configs/{config.name}", "overrides": dict(o.split("=", 1) for o in overrides)}
             (keep / "config.json").write_text(json.dumps(record, indent=2) + "\n")
     figures, rows = score(bench, trainer, out, temperatures, args.num)
-    figures["wall_s"] = total_wall(out)
+    done = pieces(out)
+    figures["wall_s"] = total_wall(done)
     print(f"{bench} {key} seed {seed}: " + ", ".join(f"{k} {v:.4f}" for k, v in figures.items() if isinstance(v, float)),
           flush=True)
-    return figures | {"sweep_rows": rows, "pieces": pieces(out), "size": args.size}
+    return figures | {"sweep_rows": rows, "pieces": done, "size": args.size}
 
 
 def aggregate(result: dict, bench: str, temperatures: list[float]) -> None:

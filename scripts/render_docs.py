@@ -226,8 +226,8 @@ def _sweep_rows(d: dict, keys: tuple[str, ...]) -> tuple[dict, list[str]]:
     rows = []
     for t in d["sweep"]["temperatures"]:
         cells = [f"{sweep[v][t][k]:.3f}" for v in ("mle", "gan") for k in keys]
-        gap = gap_at.get(t)
-        rows.append(f"| {t:g} | " + " | ".join(cells) + f" | {'-' if gap is None else f'{gap:+.3f}' + ('' if se[t] is None else f' ± {se[t]:.3f}')} |")
+        gap, spread = gap_at.get(t), "" if se[t] is None else f" ± {se[t]:.3f}"
+        rows.append(f"| {t:g} | " + " | ".join(cells) + f" | {'-' if gap is None else f'{gap:+.3f}{spread}'} |")
     return sweep, rows
 
 

@@ -45,6 +45,6 @@ def piece(out: Path, device: str):
             (out / PIECES).write_text(json.dumps(pieces(out) + [record], indent=1) + "\n")
 
 
-def total_wall(out: Path) -> float:
-    """Wall seconds of every recorded piece of the run in out."""
-    return round(sum(p["wall_s"] for p in pieces(out)), 1)
+def total_wall(recorded: list[dict]) -> float:
+    """Wall seconds of the recorded pieces of a run (pieces(out))."""
+    return round(sum(p["wall_s"] for p in recorded), 1)

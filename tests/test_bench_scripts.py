@@ -231,7 +231,7 @@ def test_run_pieces_add_up_over_stops_and_mark_the_stopped_one(tmp_path):
     out = tmp_path / "run"
     with rp.piece(out, "cpu"):          # the run never started: nothing to record it in
         pass
-    assert not out.exists() and rp.pieces(out) == [] and rp.total_wall(out) == 0
+    assert not out.exists() and rp.pieces(out) == [] and rp.total_wall(rp.pieces(out)) == 0
     out.mkdir()
     with pytest.raises(KeyboardInterrupt):
         with rp.piece(out, "cpu") as record:
@@ -242,7 +242,7 @@ def test_run_pieces_add_up_over_stops_and_mark_the_stopped_one(tmp_path):
     got = rp.pieces(out)
     assert [p.get("stopped", False) for p in got] == [True, False]
     assert all(p["device"] == "cpu" and p["machine"].endswith("CPU") and p["wall_s"] >= 0 for p in got)
-    assert rp.total_wall(out) == round(sum(p["wall_s"] for p in got), 1)
+    assert rp.total_wall(got) == round(sum(p["wall_s"] for p in got), 1)
 
 
 def test_ratio_benchmark_records_every_training_piece(tmp_path, monkeypatch):
@@ -272,10 +272,21 @@ def test_ratio_benchmark_records_every_training_piece(tmp_path, monkeypatch):
     mod.trained(config, out, {"train.seed": 0})         # finished: loaded, no piece
     assert calls == ["train", "resume"]
     assert [p.get("stopped", False) for p in mod.pieces(out)] == [True, False]
-    assert mod.train_seconds(out, 0.0) == mod.total_wall(out)
+    assert mod.train_seconds(out, 0.0) == mod.total_wall(mod.pieces(out))
     monkeypatch.setattr(mod.api, "train", lambda c, o, overwrite: calls.append("train") or Run(c))
     mod.trained(config, out, {"train.seed": 1})         # other settings: trained again, its own record
     assert calls[-1] == "train" and len(mod.pieces(out)) == 1 and "stopped" not in mod.pieces(out)[0]
+    early = tmp_path / "gan-s0"           # stopped before its first checkpoint: started again, its time still counts
+    early.mkdir()
+
+    def stopped_early(c, o, overwrite):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(mod.api, "train", stopped_early)
+    with pytest.raises(KeyboardInterrupt):
+        mod.trained(config, early, {"train.seed": 0})
+    monkeypatch.setattr(mod.api, "train", lambda c, o, overwrite: Run(c))
+    mod.trained(config, early, {"train.seed": 0})
+    assert [p.get("stopped", False) for p in mod.pieces(early)] == [True, False]
 
 
 def test_ratio_benchmark_plot_draws_curves_and_points_and_names_a_far_ceiling(tmp_path, monkeypatch):
