@@ -24,6 +24,11 @@ def _mean_sd(values: list[float]) -> str:
     return f"{statistics.fmean(values):.3f}" + ("" if sd is None else f" ± {sd:.3f}")
 
 
+def _kind(piece: dict) -> str:
+    """The device a piece ran on, as its machine line names it ("CPU", "NVIDIA H200")."""
+    return piece["machine"].split(", ")[-1]
+
+
 def _by_device(seeds: dict) -> dict[str, list[str]]:
     """The seeds grouped by the device each ran on: the one holding most of its pieces' wall time
     (a GAN trained on a GPU and scored on a CPU ran on the GPU)."""
@@ -31,8 +36,7 @@ def _by_device(seeds: dict) -> dict[str, list[str]]:
     for seed, s in sorted(seeds.items()):
         walls: dict[str, float] = {}
         for p in s.get("pieces", []):
-            kind = p["machine"].split(", ")[-1]
-            walls[kind] = walls.get(kind, 0.0) + p["wall_s"]
+            walls[_kind(p)] = walls.get(_kind(p), 0.0) + p["wall_s"]
         groups.setdefault(max(walls, key=walls.get) if walls else "-", []).append(seed)
     return groups
 
@@ -60,7 +64,7 @@ def unfinished(bench: str, name: str, d: dict) -> list[str]:
             continue
         rows = [json.loads(l) for l in (run / "metrics.jsonl").read_text().splitlines() if l.strip()]
         pieces = json.loads((run / "bench_pieces.json").read_text()) if (run / "bench_pieces.json").is_file() else []
-        where = ", ".join(sorted({p["machine"].split(", ")[-1] for p in pieces})) or "?"
+        where = ", ".join(sorted({_kind(p) for p in pieces})) or "?"
         done = "training finished, not scored yet" if (run / "summary.json").is_file() else \
             f"stopped part-way, last logged iteration {rows[-1]['step']:,} of 3,000"
         out.append(f"{key.upper()} seed {seed}: {done} ({len(pieces)} piece(s) on {where}, "
