@@ -5,7 +5,8 @@ in place in this repository.
 What travels: the result files and kept curves (results/<bench>/<name>*), and per run in
 runs/bench/<bench>-<name>/: everything but checkpoint.prev.pt while its seed is not yet in the
 result file (an unfinished run resumes from checkpoint.pt), otherwise only its small files and
-pretrained.pt (a GAN seed still to come starts from its MLE run's pretrained.pt).
+pretrained.pt (a GAN seed still to come starts from its MLE run's pretrained.pt). Unpacking renews
+the resume/ snapshots kept with the results from the unpacked runs, so a commit goes on from there.
 
     python scripts/bench_pack.py pack DIR [--benches oracle,coco] [--name full]
     python scripts/bench_pack.py unpack DIR
@@ -58,7 +59,24 @@ def unpack(src: Path) -> list[str]:
         if any(Path(n).is_absolute() or ".." in Path(n).parts or not n.startswith(("results/", "runs/")) for n in names):
             raise SystemExit(f"{src}: the parts hold paths outside results/ and runs/; not unpacked")
         tar.extractall(ROOT, filter="data")
+    refresh_snapshots(names)
     return names
+
+
+def refresh_snapshots(names: list[str]) -> None:
+    """The unpacked runs are the newest state of their seeds: renew the resume/ snapshots kept with
+    the results from them (scripts/bench_keep.py), so that what is committed goes on from there."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from bench_keep import keep_run
+
+    for n in names:
+        parts = Path(n).parts        # runs/bench/<bench>-<name>/<run>/checkpoint.pt
+        if len(parts) == 5 and parts[:2] == ("runs", "bench") and parts[4] == "checkpoint.pt":
+            bench, name = parts[2].split("-", 1)
+            run = ROOT / Path(n).parent
+            keep_run(run, ROOT / "results" / bench / f"{name}_runs" / parts[3], mle=parts[3].startswith("mle"))
 
 
 def main() -> None:

@@ -15,7 +15,10 @@ scripts/render_docs.py turns them into the tables of docs/results.md and the REA
 A benchmark runs in pieces: the result file is written after every seed, and a seed already in
 it is skipped; a run stopped part-way (Ctrl-C, SIGTERM, a time limit, another day, another
 machine) is resumed from its checkpoint by the same command, with another --device if need
-be. Every seed records its pieces: device, machine, date and wall time of each (a piece stopped
+be: from the runs folder, or where that has none (a fresh clone, another machine) from the
+snapshot kept with the results (<name>_runs/<run>/resume/, dropped once the seed is scored; see
+scripts/bench_keep.py). A run whose checkpoint is lost altogether is refused until
+--restart-lost sets its record aside in <name>_lost/. Every seed records its pieces: device, machine, date and wall time of each (a piece stopped
 by a signal is marked stopped; one killed outright leaves no record of its time). A stopped
 run's curve is kept in <name>_runs/ at once, and an MLE run's best generator (pretrained.pt) with
 it, so that its GAN can start on another machine. Seeds may run side by side (separate processes,
@@ -50,7 +53,8 @@ from seqgan_gumbel.stopping import Interrupted
 from seqgan_gumbel.trainer import Trainer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run_pieces import PIECES, piece, pieces, total_wall  # noqa: E402  (a sibling script)
+from bench_keep import drop_snapshot, keep_run, lost_steps, restore_run, set_aside  # noqa: E402  (sibling scripts)
+from run_pieces import piece, pieces, total_wall  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPERATURES = "0.5,0.6,0.7,0.8,0.9,1.0,1.1,1.2"
@@ -175,16 +179,24 @@ def one_seed(args, bench: str, key: str, seed: int, config: Path, mle_runs: Path
             mle_dir.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(kept, mle_dir / "pretrained.pt")
     keep = path.parent / f"{args.name or args.size}_runs" / out.name      # the training curves, kept with the results
+    if restore_run(out, keep):
+        print(f"{bench} {key} seed {seed}: resuming from the checkpoint kept in {keep / 'resume'}", flush=True)
+    lost = lost_steps(out, keep)
+    if lost and not args.restart_lost:
+        print(f"bench_seeds: {bench} {key} seed {seed}: {keep} records {lost} steps of a run whose checkpoint is "
+              f"neither in {out} nor kept with it; add --restart-lost to set that record aside in "
+              f"{keep.parent.with_name(keep.parent.name.replace('_runs', '_lost'))} and train the seed afresh",
+              file=sys.stderr)
+        raise SystemExit(2)
+    if lost:
+        print(f"{bench} {key} seed {seed}: its unresumable record ({lost} steps) set aside in "
+              f"{set_aside(keep, keep.parent.with_name(keep.parent.name.replace('_runs', '_lost')))}", flush=True)
     try:
         with piece(out, args.device):    # a piece stopped by a signal still counts its time
             trainer = train_or_resume(config, overrides, out, args.device)
     finally:
-        if out.is_dir():         # a stopped run's curve so far is kept too: nothing half-recorded
-            keep.mkdir(parents=True, exist_ok=True)
-            # an MLE run's best generator is kept too, so that its GAN can start on another machine
-            for f in ("metrics.jsonl", "summary.json", PIECES) + (("pretrained.pt",) if key == "mle" else ()):
-                if (out / f).is_file():
-                    shutil.copyfile(out / f, keep / f)
+        if out.is_dir():         # a stopped run's curve so far is kept too, with what resumes it: nothing half-recorded
+            keep_run(out, keep, mle=key == "mle")
             record = {"config": f"configs/{config.name}", "overrides": dict(o.split("=", 1) for o in overrides)}
             (keep / "config.json").write_text(json.dumps(record, indent=2) + "\n")
     figures, rows = score(bench, trainer, out, temperatures, args.num)
@@ -258,6 +270,9 @@ def main() -> None:
                     help="reuse the MLE runs and figures of the earlier result NAME (same size and seeds); train only the GAN")
     ap.add_argument("--real-data-only", action="store_true",
                     help="only (re)compute the real-data row of an existing result file")
+    ap.add_argument("--restart-lost", action="store_true",
+                    help="a run whose checkpoint was lost (the kept record has steps, no checkpoint is kept or in the "
+                         "runs folder): set its record aside in <name>_lost/ and train the seed afresh")
     ap.add_argument("--variants", default="mle,gan", help="mle,gan (default) or mle: the baseline alone")
     ap.add_argument("--protocols-only", action="store_true",
                     help="coco: only (re)compute RelGAN's 100-hypothesis BLEU of the seeds in the result file, "
@@ -319,6 +334,7 @@ def main() -> None:
             result.update(torch=torch.__version__, date=time.strftime("%Y-%m-%d"),
                           machine="; ".join(sorted(machines)) or result.get("machine", ""))
             save(result, path, bench, temperatures)     # after every seed: a benchmark can stop and go on later
+            drop_snapshot(path.parent / f"{name}_runs" / f"{key}-s{seed}")
     if "real_data" not in result:
         result["real_data"] = real_data(bench, config, args.overrides)
     save(result, path, bench, temperatures)

@@ -1,7 +1,8 @@
 """Curves over adversarial iterations of a seeds benchmark (RelGAN's figure): for every GAN run
 kept in results/<benchmark>/<name>_runs/gan-s<seed>/metrics.jsonl, the logged figures at every
 log step, one line per seed; iteration 0 is the generator the GAN starts from (the MLE run's best).
-A run still in pieces is drawn as far as it got. Writes <name>_curves.png beside
+A run still in pieces is drawn as far as it got; an attempt set aside in <name>_lost/ (its
+checkpoint lost) is drawn dashed in grey as far as it got. Writes <name>_curves.png beside
 the result file (scripts/bench_seeds.py does this after every benchmark).
 
     .venv/bin/python scripts/plot_curves.py oracle|coco [--name full] [--results DIR]
@@ -32,6 +33,18 @@ def curves(runs: Path) -> dict[int, dict[str, list[dict]]]:
     return out
 
 
+def lost_curves(lost: Path) -> list[tuple[int, int, list[dict]]]:
+    """(seed, attempt, rows) of the GAN runs set aside in <name>_lost/gan-s<seed>.<attempt> by
+    bench_seeds.py --restart-lost: measured, but their checkpoints were lost before the end."""
+    out = []
+    for run in sorted(lost.glob("gan-s*.*")):
+        seed, attempt = run.name.removeprefix("gan-s").split(".", 1)
+        if (run / "metrics.jsonl").is_file():
+            rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines() if line.strip()]
+            out.append((int(seed), int(attempt), rows))
+    return out
+
+
 def plot(bench: str, runs: Path, out: Path, title: str) -> bool:
     """Draws the figure; False (and nothing written) when there is no GAN curve yet."""
     import matplotlib
@@ -39,7 +52,8 @@ def plot(bench: str, runs: Path, out: Path, title: str) -> bool:
     import matplotlib.pyplot as plt
 
     seeds = {s: c for s, c in curves(runs).items() if "gan" in c}
-    if not seeds:
+    lost = lost_curves(runs.with_name(runs.name.replace("_runs", "_lost")))
+    if not seeds and not lost:
         return False
     panels = PANELS[bench]
     fig, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 4), squeeze=False)
@@ -47,6 +61,10 @@ def plot(bench: str, runs: Path, out: Path, title: str) -> bool:
         for i, (seed, c) in enumerate(sorted(seeds.items())):
             rows = [r for r in c["gan"] if r["phase"] in ("init", "adv") and key in r]
             ax.plot([r["step"] for r in rows], [r[key] for r in rows], color=f"C{i}", marker=".", label=f"seed {seed}")
+        for seed, attempt, c in lost:
+            rows = [r for r in c if r["phase"] in ("init", "adv") and key in r]
+            ax.plot([r["step"] for r in rows], [r[key] for r in rows], color="grey", ls="--", lw=1,
+                    label=f"seed {seed}, attempt {attempt} (checkpoint lost)")
         ax.set_xlabel("adversarial iteration")
         ax.set_ylabel(label)
         ax.grid(alpha=0.3)

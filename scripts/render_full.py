@@ -56,21 +56,40 @@ def _device_walls(seeds: dict) -> str:
 
 
 def unfinished(bench: str, name: str, d: dict) -> list[str]:
-    """Runs kept in <name>_runs/ that are not in the result file: how far each got, and where."""
+    """Runs kept in <name>_runs/ that are not in the result file: how far each got, where, and
+    whether a fresh clone can resume it; then the attempts set aside in <name>_lost/."""
     out = []
-    for run in sorted((ROOT / "results" / bench / f"{name}_runs").glob("*-s*")):
+    res = ROOT / "results" / bench
+    for run in sorted((res / f"{name}_runs").glob("*-s*")):
         key, seed = run.name.rsplit("-s", 1)
         if seed in d["variants"].get(key, {}).get("seeds", {}) or not (run / "metrics.jsonl").is_file():
             continue
-        rows = [json.loads(l) for l in (run / "metrics.jsonl").read_text().splitlines() if l.strip()]
-        pieces = json.loads((run / "bench_pieces.json").read_text()) if (run / "bench_pieces.json").is_file() else []
-        where = ", ".join(sorted({_kind(p) for p in pieces})) or "?"
+        rows, pieces = _rows(run), _pieces(run)
         done = "training finished, not scored yet" if (run / "summary.json").is_file() else \
             f"stopped part-way, last logged iteration {rows[-1]['step']:,} of 3,000"
-        out.append(f"{key.upper()} seed {seed}: {done} ({len(pieces)} piece(s) on {where}, "
-                   f"{sum(p['wall_s'] for p in pieces):.0f} s); the same command resumes it on the machine that holds "
-                   "its checkpoint (runs/), elsewhere it starts again")
+        resume = (f"its checkpoint is kept in {name}_runs/{run.name}/resume/: the same command resumes it on any machine"
+                  if (run / "resume" / "checkpoint.pt").is_file() else
+                  "the same command resumes it only where runs/ holds its checkpoint")
+        out.append(f"{key.upper()} seed {seed}: {done} ({_where(pieces)}); {resume}")
+    for run in sorted((res / f"{name}_lost").glob("*-s*.*")):
+        key, rest = run.name.rsplit("-s", 1)
+        seed, attempt = rest.split(".", 1)
+        out.append(f"{key.upper()} seed {seed}, attempt {attempt}: checkpoint lost at iteration "
+                   f"{_rows(run)[-1]['step']:,} ({_where(_pieces(run))}); its curve is kept in {name}_lost/{run.name}")
     return out
+
+
+def _rows(run: Path) -> list[dict]:
+    return [json.loads(l) for l in (run / "metrics.jsonl").read_text().splitlines() if l.strip()]
+
+
+def _pieces(run: Path) -> list[dict]:
+    return json.loads((run / "bench_pieces.json").read_text()) if (run / "bench_pieces.json").is_file() else []
+
+
+def _where(pieces: list[dict]) -> str:
+    where = ", ".join(sorted({_kind(p) for p in pieces})) or "?"
+    return f"{len(pieces)} piece(s) on {where}, {sum(p['wall_s'] for p in pieces):.0f} s"
 
 
 def _means(rows: list[dict]) -> list[tuple[float, float, float]]:

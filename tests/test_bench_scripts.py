@@ -118,40 +118,106 @@ def test_grammar_benchmark_runs_in_pieces_and_plots_its_curves(tmp_path):
     assert (tmp_path / "scratch_curves.png").read_bytes()[:4] == b"\x89PNG"
 
 
-@pytest.mark.skipif(not (ROOT.parent / "shared" / "data" / "oracle").is_dir(), reason="needs ../shared/data/oracle")
-def test_oracle_benchmark_stopped_part_way_resumes_from_its_checkpoint_and_skips_finished_seeds(tmp_path):
+def _tiny_oracle_bench(tmp_path, mle_steps=200):
+    return [sys.executable, ROOT / "scripts" / "bench_seeds.py", "oracle", "--num", "100", "--temperatures", "1.0",
+            "--seeds", "0", "--results", tmp_path / "res", "--runs", tmp_path / "runs", "--set", f"train.mle_steps={mle_steps}",
+            "--set", "train.adv_steps=2", "--set", "data.num_train=200", "--set", "data.num_test=100",
+            "--set", "train.num_samples=50", "--set", "train.eval_samples=20", "--set", "train.eval_test=20",
+            "--set", "train.log_every=20", "--set", "train.checkpoint_every=20", "--set", "train.threads=1"]
+
+
+def _stop_part_way(cmd, metrics, step=40):
+    """Run the benchmark and stop it with SIGTERM once the run's curve reaches step."""
     import signal
     import time
 
-    cmd = [sys.executable, ROOT / "scripts" / "bench_seeds.py", "oracle", "--num", "100", "--temperatures", "1.0",
-           "--seeds", "0", "--results", tmp_path / "res", "--runs", tmp_path / "runs", "--set", "train.mle_steps=200",
-           "--set", "train.adv_steps=2", "--set", "data.num_train=200", "--set", "data.num_test=100",
-           "--set", "train.num_samples=50", "--set", "train.eval_samples=20", "--set", "train.eval_test=20",
-           "--set", "train.log_every=20", "--set", "train.checkpoint_every=20", "--set", "train.threads=1"]
-    metrics = tmp_path / "runs" / "oracle-cpu" / "mle-s0" / "metrics.jsonl"
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 300
     while time.time() < deadline and proc.poll() is None:
         rows = metrics.read_text().splitlines() if metrics.is_file() else []
-        if rows and json.loads(rows[-1])["global_step"] >= 40:
+        if rows and json.loads(rows[-1])["global_step"] >= step:
             break
         time.sleep(0.02)
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=300)
     assert proc.returncode != 0 and "the same command goes on from there" in err
+
+
+@pytest.mark.skipif(not (ROOT.parent / "shared" / "data" / "oracle").is_dir(), reason="needs ../shared/data/oracle")
+def test_oracle_benchmark_stopped_part_way_resumes_from_its_checkpoint_and_skips_finished_seeds(tmp_path):
+    cmd = _tiny_oracle_bench(tmp_path)
+    metrics = tmp_path / "runs" / "oracle-cpu" / "mle-s0" / "metrics.jsonl"
+    _stop_part_way(cmd, metrics)
     assert not (tmp_path / "res" / "cpu.json").exists()                      # no seed finished yet
+    snapshot = tmp_path / "res" / "cpu_runs" / "mle-s0" / "resume"
+    assert (snapshot / "checkpoint.pt").is_file() and not (snapshot / "checkpoint.prev.pt").exists()
 
     r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr[-2000:]
+    assert "kept in" not in r.stdout                  # its own runs folder had the checkpoint
     d = json.loads((tmp_path / "res" / "cpu.json").read_text())
     pieces = d["variants"]["mle"]["seeds"]["0"]["pieces"]
     assert [p.get("stopped", False) for p in pieces] == [True, False] and pieces[1]["device"] == "cpu"
     steps = [json.loads(l)["global_step"] for l in metrics.read_text().splitlines()]
     assert steps == sorted(set(steps)) and steps[-1] == 200 and steps[1] == 20   # resumed: each step logged once
+    assert not snapshot.exists() and not (tmp_path / "res" / "cpu_runs" / "gan-s0" / "resume").exists()  # scored: dropped
     r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr[-2000:]
     assert "mle seed 0: already in cpu.json, skipped" in r.stdout and "gan seed 0: already" in r.stdout
     assert json.loads((tmp_path / "res" / "cpu.json").read_text())["variants"] == d["variants"]
+
+
+@pytest.mark.skipif(not (ROOT.parent / "shared" / "data" / "oracle").is_dir(), reason="needs ../shared/data/oracle")
+def test_a_stopped_run_goes_on_elsewhere_from_its_kept_snapshot_and_a_lost_one_is_not_dropped_silently(tmp_path):
+    """A clone holds the results, not the runs folder: the run resumes from the snapshot kept with
+    its results. Without that snapshot the recorded steps cannot be resumed: the benchmark refuses
+    (one line, exit 2, nothing changed) until --restart-lost sets the record aside."""
+    import shutil
+
+    cmd = [*_tiny_oracle_bench(tmp_path, mle_steps=60), "--variants", "mle"]
+    kept = tmp_path / "res" / "cpu_runs" / "mle-s0"
+    _stop_part_way(cmd, tmp_path / "runs" / "oracle-cpu" / "mle-s0" / "metrics.jsonl", step=20)
+    shutil.copytree(tmp_path / "res", tmp_path / "res_lost")
+    shutil.rmtree(tmp_path / "runs")                          # another machine
+
+    r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert f"resuming from the checkpoint kept in {kept / 'resume'}" in r.stdout
+    seed = json.loads((tmp_path / "res" / "cpu.json").read_text())["variants"]["mle"]["seeds"]["0"]
+    assert [p.get("stopped", False) for p in seed["pieces"]] == [True, False]       # both pieces counted
+    steps = [json.loads(l)["global_step"] for l in (kept / "metrics.jsonl").read_text().splitlines()]
+    assert steps == sorted(set(steps)) and steps[-1] == 60 and not (kept / "resume").exists()
+
+    res, lost = tmp_path / "res_lost", tmp_path / "res_lost" / "cpu_runs" / "mle-s0"
+    shutil.rmtree(lost / "resume")                            # the checkpoint is nowhere
+    curve = (lost / "metrics.jsonl").read_text()
+    lost_cmd = [res if a == tmp_path / "res" else tmp_path / "runs2" if a == tmp_path / "runs" else a for a in cmd]
+    r = subprocess.run(lost_cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    last = r.stderr.strip().splitlines()[-1]
+    assert r.returncode == 2 and "Traceback" not in r.stderr and "--restart-lost" in last and str(lost) in last
+    assert not (res / "cpu.json").exists() and (lost / "metrics.jsonl").read_text() == curve
+    r = subprocess.run([*lost_cmd, "--restart-lost"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-2000:]
+    aside = res / "cpu_lost" / "mle-s0.1"
+    assert f"set aside in {aside}" in r.stdout and (aside / "metrics.jsonl").read_text() == curve
+    seed = json.loads((res / "cpu.json").read_text())["variants"]["mle"]["seeds"]["0"]
+    assert [p.get("stopped", False) for p in seed["pieces"]] == [False]              # trained afresh, in one piece
+
+
+def test_curves_draw_an_attempt_set_aside_beside_the_runs(tmp_path):
+    pc = _module("plot_curves")
+    rows = [{"phase": "init", "step": 0, "bleu4": 0.25, "self_bleu4": 0.3, "nll_test": 4.8},
+            {"phase": "adv", "step": 100, "bleu4": 0.28, "self_bleu4": 0.5, "nll_test": 5.0}]
+    for run in ("full_runs/gan-s0", "full_lost/gan-s0.1", "full_lost/gan-s0.2", "full_lost/mle-s1.1"):
+        (tmp_path / run).mkdir(parents=True)
+        (tmp_path / run / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows[: 1 + run.endswith("1")]))
+    assert [(s, a, len(r)) for s, a, r in pc.lost_curves(tmp_path / "full_lost")] == [(0, 1, 2), (0, 2, 1)]  # GAN runs only
+    alone = tmp_path / "only_lost"
+    (alone / "full_lost" / "gan-s3.1").mkdir(parents=True)
+    (alone / "full_lost" / "gan-s3.1" / "metrics.jsonl").write_text(json.dumps(rows[0]) + "\n")
+    assert pc.plot("coco", alone / "full_runs", tmp_path / "a.png", "t")       # a lost attempt alone is drawn
+    assert not pc.plot("coco", tmp_path / "none_runs", tmp_path / "b.png", "t") and not (tmp_path / "b.png").exists()
+    assert pc.plot("coco", tmp_path / "full_runs", tmp_path / "c.png", "t") and (tmp_path / "c.png").read_bytes()[:4] == b"\x89PNG"
 
 
 def test_ratio_benchmark_gap_and_summary():
@@ -400,7 +466,20 @@ def test_full_size_tables_count_seeds_list_unfinished_runs_and_judge_the_targets
     (stopped / "bench_pieces.json").write_text(json.dumps([{"machine": gpu, "wall_s": 30.0, "stopped": True}]))
     table = rf.oracle_size("full")
     assert "| 1 (0) | 9.300 | 7.900 | NVIDIA H200, 10 s |" in table
-    assert "GAN seed 0: stopped part-way, last logged iteration 200 of 3,000 (1 piece(s) on NVIDIA H200, 30 s)" in table
+    assert "GAN seed 0: stopped part-way, last logged iteration 200 of 3,000 (1 piece(s) on NVIDIA H200, 30 s); " \
+           "the same command resumes it only where runs/ holds its checkpoint" in table
+    (stopped / "resume").mkdir()
+    (stopped / "resume" / "checkpoint.pt").write_bytes(b"x")
+    lost = res / "full_lost" / "gan-s1.1"
+    lost.mkdir(parents=True)
+    (lost / "metrics.jsonl").write_text(json.dumps({"phase": "adv", "step": 1400, "nll_oracle": 9.0}) + "\n")
+    (lost / "bench_pieces.json").write_text(json.dumps([{"machine": gpu, "wall_s": 5.0, "stopped": True},
+                                                        {"machine": "x86_64, 2 torch threads, CPU", "wall_s": 7.0}]))
+    table = rf.oracle_size("full")
+    assert "(1 piece(s) on NVIDIA H200, 30 s); its checkpoint is kept in full_runs/gan-s0/resume/: the same command " \
+           "resumes it on any machine" in table
+    assert "GAN seed 1, attempt 1: checkpoint lost at iteration 1,400 (2 piece(s) on CPU, NVIDIA H200, 12 s); its curve " \
+           "is kept in full_lost/gan-s1.1" in table
     # the new MLE curve (NLL_oracle, NLL_test) (9.1, 8.1), (9.3, 7.9) against today's (9.4, 8.1), (9.6, 7.9):
     # 0.3 lower at both points; at NLL_test 8.0 the new curve is at 9.2 > 9.038
     assert "wherever they overlap: **reached** (T = 0.8: +0.300, T = 1: +0.300" in table
@@ -456,3 +535,7 @@ def test_bench_state_packs_what_the_next_piece_needs_and_unpacks_in_place(tmp_pa
                    "runs/bench/oracle-full/mle-s0/pretrained.pt",          # a finished seed: its small files only
                    "runs/bench/oracle-full/gan-s0/checkpoint.pt", "runs/bench/oracle-full/gan-s0/metrics.jsonl"}
     assert (dst / "runs/bench/oracle-full/gan-s0/checkpoint.pt").read_bytes() == blob
+    # the unfinished run's snapshot kept with the results is renewed from it; the finished one has none
+    snapshot = dst / "results/oracle/full_runs/gan-s0/resume"
+    assert (snapshot / "checkpoint.pt").read_bytes() == blob and (snapshot / "metrics.jsonl").read_bytes() == b"metrics.jsonl"
+    assert not (snapshot / "checkpoint.prev.pt").exists() and not (dst / "results/oracle/full_runs/mle-s0").exists()

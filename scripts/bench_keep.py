@@ -1,0 +1,74 @@
+"""What a benchmark keeps of each run beside its results (results/<bench>/<name>_runs/<run>/), so
+that the repository alone, on any machine, can report a run and go on with it.
+
+Always kept: the curve (metrics.jsonl), summary.json, the pieces (bench_pieces.json) and, for an
+MLE run, its best generator (pretrained.pt), from which its GAN starts. While the run's seed is not
+yet in the result file, also resume/: the run folder as it stands (checkpoint.pt and the files it
+is loaded with; checkpoint.prev.pt left out), from which another machine goes on when its own runs
+folder has no checkpoint; it is dropped once the seed's figures are saved. Used by
+scripts/bench_seeds.py."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from run_pieces import PIECES
+
+RESUME = "resume"
+CHECKPOINT = "checkpoint.pt"
+KEPT = ("metrics.jsonl", "summary.json", PIECES)
+
+
+def keep_run(out: Path, keep: Path, mle: bool) -> None:
+    """Copy what is kept of the run folder out into keep, the resume/ snapshot included while out
+    holds a checkpoint (written to a temporary folder first, so a stop leaves the old one whole)."""
+    keep.mkdir(parents=True, exist_ok=True)
+    for f in KEPT + (("pretrained.pt",) if mle else ()):
+        if (out / f).is_file():
+            shutil.copyfile(out / f, keep / f)
+    if not (out / CHECKPOINT).is_file():
+        return
+    tmp = keep / f".{RESUME}.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    for f in out.iterdir():
+        if f.is_file() and f.name != "checkpoint.prev.pt" and not f.name.startswith("."):
+            shutil.copyfile(f, tmp / f.name)
+    shutil.rmtree(keep / RESUME, ignore_errors=True)
+    tmp.rename(keep / RESUME)
+
+
+def restore_run(out: Path, keep: Path) -> bool:
+    """Put the kept resume/ snapshot in place when out has no checkpoint of its own: True if done."""
+    snapshot = keep / RESUME
+    if (out / CHECKPOINT).is_file() or not (snapshot / CHECKPOINT).is_file():
+        return False
+    shutil.rmtree(out, ignore_errors=True)
+    shutil.copytree(snapshot, out)
+    return True
+
+
+def lost_steps(out: Path, keep: Path) -> int:
+    """Steps the kept curve records for a run that can no longer be resumed (no checkpoint in out,
+    none kept): 0 when nothing would be lost by starting it afresh."""
+    curve = keep / "metrics.jsonl"
+    if (out / CHECKPOINT).is_file() or (keep / RESUME / CHECKPOINT).is_file() or not curve.is_file():
+        return 0
+    steps = [json.loads(line).get("global_step", 0) for line in curve.read_text().splitlines() if line.strip()]
+    return max(steps, default=0)
+
+
+def set_aside(keep: Path, lost: Path) -> Path:
+    """Move the kept record of a run that cannot be resumed to lost/<run>.<k> (k = 1, 2, ...), out of
+    the way of the run that starts afresh, and return where it went."""
+    lost.mkdir(parents=True, exist_ok=True)
+    k = 1
+    while (lost / f"{keep.name}.{k}").exists():
+        k += 1
+    return Path(shutil.move(str(keep), str(lost / f"{keep.name}.{k}")))
+
+
+def drop_snapshot(keep: Path) -> None:
+    """The seed's figures are saved: its resume/ snapshot is no longer needed."""
+    shutil.rmtree(keep / RESUME, ignore_errors=True)
