@@ -198,6 +198,9 @@ def one_seed(args, bench: str, key: str, seed: int, config: Path, mle_runs: Path
         if out.is_dir():         # a stopped run's curve so far is kept too, with what resumes it: nothing half-recorded
             keep_run(out, keep, mle=key == "mle")
             record = {"config": f"configs/{config.name}", "overrides": dict(o.split("=", 1) for o in overrides)}
+            start = record["overrides"].get("train.init_generator")
+            if start and Path(start).is_relative_to(ROOT):     # not the path of the checkout it ran in
+                record["overrides"]["train.init_generator"] = str(Path(start).relative_to(ROOT))
             (keep / "config.json").write_text(json.dumps(record, indent=2) + "\n")
     figures, rows = score(bench, trainer, out, temperatures, args.num)
     done = pieces(out)

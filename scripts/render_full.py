@@ -66,7 +66,7 @@ def unfinished(bench: str, name: str, d: dict) -> list[str]:
             continue
         rows, pieces = _rows(run), _pieces(run)
         done = "training finished, not scored yet" if (run / "summary.json").is_file() else \
-            f"stopped part-way, last logged iteration {rows[-1]['step']:,} of 3,000"
+            f"stopped part-way, last logged iteration {rows[-1]['step']:,}{_of(run, key)}"
         resume = (f"its checkpoint is kept in {name}_runs/{run.name}/resume/: the same command resumes it on any machine"
                   if (run / "resume" / "checkpoint.pt").is_file() else
                   "the same command resumes it only where runs/ holds its checkpoint")
@@ -77,6 +77,18 @@ def unfinished(bench: str, name: str, d: dict) -> list[str]:
         out.append(f"{key.upper()} seed {seed}, attempt {attempt}: checkpoint lost at iteration "
                    f"{_rows(run)[-1]['step']:,} ({_where(_pieces(run))}); its curve is kept in {name}_lost/{run.name}")
     return out
+
+
+def _of(run: Path, key: str) -> str:
+    """' of N' for a GAN run (N adversarial iterations, from the config and overrides it records);
+    '' for an MLE run (early-stopped: no set length) or a run without its config record."""
+    import tomllib
+
+    if key != "gan" or not (run / "config.json").is_file():
+        return ""
+    record = json.loads((run / "config.json").read_text())
+    steps = tomllib.loads((ROOT / record["config"]).read_text())["train"]["adv_steps"]
+    return f" of {int(record['overrides'].get('train.adv_steps', steps)):,}"
 
 
 def _rows(run: Path) -> list[dict]:

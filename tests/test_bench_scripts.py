@@ -464,9 +464,13 @@ def test_full_size_tables_count_seeds_list_unfinished_runs_and_judge_the_targets
     (stopped / "metrics.jsonl").write_text("\n".join(json.dumps({"phase": "adv", "step": s, "nll_oracle": 9.0, "nll_test": 8.0})
                                                      for s in (0, 100, 200)) + "\n")
     (stopped / "bench_pieces.json").write_text(json.dumps([{"machine": gpu, "wall_s": 30.0, "stopped": True}]))
+    (stopped / "config.json").write_text(json.dumps({"config": "configs/oracle_bench_full.toml",
+                                                     "overrides": {"train.adv_steps": "2500"}}))
+    (tmp_path / "configs").mkdir()
+    (tmp_path / "configs" / "oracle_bench_full.toml").write_text((ROOT / "configs" / "oracle_bench_full.toml").read_text())
     table = rf.oracle_size("full")
     assert "| 1 (0) | 9.300 | 7.900 | NVIDIA H200, 10 s |" in table
-    assert "GAN seed 0: stopped part-way, last logged iteration 200 of 3,000 (1 piece(s) on NVIDIA H200, 30 s); " \
+    assert "GAN seed 0: stopped part-way, last logged iteration 200 of 2,500 (1 piece(s) on NVIDIA H200, 30 s); " \
            "the same command resumes it only where runs/ holds its checkpoint" in table
     (stopped / "resume").mkdir()
     (stopped / "resume" / "checkpoint.pt").write_bytes(b"x")
