@@ -9,15 +9,20 @@ folder has no checkpoint; it is dropped once the seed's figures are saved. Used 
 scripts/bench_seeds.py."""
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
 from run_pieces import PIECES
+from seqgan_gumbel.checkpoint import CHECKPOINT_NAME as CHECKPOINT, PREVIOUS_NAME
+from seqgan_gumbel.rundir import read_metrics
 
 RESUME = "resume"
-CHECKPOINT = "checkpoint.pt"
 KEPT = ("metrics.jsonl", "summary.json", PIECES)
+
+
+def lost_dir(runs: Path) -> Path:
+    """Where the records of <name>_runs/ whose checkpoints were lost are set aside: <name>_lost/."""
+    return runs.with_name(runs.name.replace("_runs", "_lost"))
 
 
 def keep_run(out: Path, keep: Path, mle: bool) -> None:
@@ -33,7 +38,7 @@ def keep_run(out: Path, keep: Path, mle: bool) -> None:
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     for f in out.iterdir():
-        if f.is_file() and f.name != "checkpoint.prev.pt" and not f.name.startswith("."):
+        if f.is_file() and f.name != PREVIOUS_NAME and not f.name.startswith("."):
             shutil.copyfile(f, tmp / f.name)
     shutil.rmtree(keep / RESUME, ignore_errors=True)
     tmp.rename(keep / RESUME)
@@ -55,8 +60,7 @@ def lost_steps(out: Path, keep: Path) -> int:
     curve = keep / "metrics.jsonl"
     if (out / CHECKPOINT).is_file() or (keep / RESUME / CHECKPOINT).is_file() or not curve.is_file():
         return 0
-    steps = [json.loads(line).get("global_step", 0) for line in curve.read_text().splitlines() if line.strip()]
-    return max(steps, default=0)
+    return max((row.get("global_step", 0) for row in read_metrics(curve)), default=0)
 
 
 def set_aside(keep: Path, lost: Path) -> Path:

@@ -69,11 +69,11 @@ def refresh_snapshots(names: list[str]) -> None:
     import sys
 
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from bench_keep import keep_run
+    from bench_keep import CHECKPOINT, keep_run
 
     for n in names:
         parts = Path(n).parts        # runs/bench/<bench>-<name>/<run>/checkpoint.pt
-        if len(parts) == 5 and parts[:2] == ("runs", "bench") and parts[4] == "checkpoint.pt":
+        if len(parts) == 5 and parts[:2] == ("runs", "bench") and parts[4] == CHECKPOINT:
             bench, name = parts[2].split("-", 1)
             run = ROOT / Path(n).parent
             keep_run(run, ROOT / "results" / bench / f"{name}_runs" / parts[3], mle=parts[3].startswith("mle"))

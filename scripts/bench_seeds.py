@@ -53,7 +53,7 @@ from seqgan_gumbel.stopping import Interrupted
 from seqgan_gumbel.trainer import Trainer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_keep import drop_snapshot, keep_run, lost_steps, restore_run, set_aside  # noqa: E402  (sibling scripts)
+from bench_keep import drop_snapshot, keep_run, lost_dir, lost_steps, restore_run, set_aside  # noqa: E402  (sibling scripts)
 from run_pieces import piece, pieces, total_wall  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -181,16 +181,15 @@ def one_seed(args, bench: str, key: str, seed: int, config: Path, mle_runs: Path
     keep = path.parent / f"{args.name or args.size}_runs" / out.name      # the training curves, kept with the results
     if restore_run(out, keep):
         print(f"{bench} {key} seed {seed}: resuming from the checkpoint kept in {keep / 'resume'}", flush=True)
-    lost = lost_steps(out, keep)
+    lost, aside = lost_steps(out, keep), lost_dir(keep.parent)
     if lost and not args.restart_lost:
         print(f"bench_seeds: {bench} {key} seed {seed}: {keep} records {lost} steps of a run whose checkpoint is "
-              f"neither in {out} nor kept with it; add --restart-lost to set that record aside in "
-              f"{keep.parent.with_name(keep.parent.name.replace('_runs', '_lost'))} and train the seed afresh",
-              file=sys.stderr)
+              f"neither in {out} nor kept with it; add --restart-lost to set that record aside in {aside} and "
+              "train the seed afresh", file=sys.stderr)
         raise SystemExit(2)
     if lost:
         print(f"{bench} {key} seed {seed}: its unresumable record ({lost} steps) set aside in "
-              f"{set_aside(keep, keep.parent.with_name(keep.parent.name.replace('_runs', '_lost')))}", flush=True)
+              f"{set_aside(keep, aside)}", flush=True)
     try:
         with piece(out, args.device):    # a piece stopped by a signal still counts its time
             trainer = train_or_resume(config, overrides, out, args.device)

@@ -21,15 +21,18 @@ PANELS = {"oracle": (("nll_oracle", "NLL_oracle of 2,000 samples (lower = better
                    ("nll_test", "NLL_gen of test captions"))}
 
 
+def logged(run: Path) -> list[dict]:
+    """The rows of a kept run's metrics.jsonl (read without torch: the renderers import this)."""
+    return [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines() if line.strip()]
+
+
 def curves(runs: Path) -> dict[int, dict[str, list[dict]]]:
     """Per seed and variant (mle, gan), the logged rows of its run."""
     out: dict[int, dict[str, list[dict]]] = {}
     for run in sorted(runs.glob("*-s*")):
         variant, seed = run.name.rsplit("-s", 1)
-        metrics = run / "metrics.jsonl"
-        if metrics.is_file():
-            rows = [json.loads(line) for line in metrics.read_text().splitlines() if line.strip()]
-            out.setdefault(int(seed), {})[variant] = rows
+        if (run / "metrics.jsonl").is_file():
+            out.setdefault(int(seed), {})[variant] = logged(run)
     return out
 
 
@@ -40,8 +43,7 @@ def lost_curves(lost: Path) -> list[tuple[int, int, list[dict]]]:
     for run in sorted(lost.glob("gan-s*.*")):
         seed, attempt = run.name.removeprefix("gan-s").split(".", 1)
         if (run / "metrics.jsonl").is_file():
-            rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines() if line.strip()]
-            out.append((int(seed), int(attempt), rows))
+            out.append((int(seed), int(attempt), logged(run)))
     return out
 
 

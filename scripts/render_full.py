@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import json
 import statistics
+import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from plot_curves import logged  # noqa: E402  (a sibling script)
 
 ROOT = Path(__file__).resolve().parents[1]
 RELGAN_ORACLE, SEQGAN_MLE = 6.680, 9.038
@@ -64,7 +68,7 @@ def unfinished(bench: str, name: str, d: dict) -> list[str]:
         key, seed = run.name.rsplit("-s", 1)
         if seed in d["variants"].get(key, {}).get("seeds", {}) or not (run / "metrics.jsonl").is_file():
             continue
-        rows, pieces = _rows(run), _pieces(run)
+        rows, pieces = logged(run), _pieces(run)
         done = "training finished, not scored yet" if (run / "summary.json").is_file() else \
             f"stopped part-way, last logged iteration {rows[-1]['step']:,}{_of(run, key)}"
         resume = (f"its checkpoint is kept in {name}_runs/{run.name}/resume/: the same command resumes it on any machine"
@@ -75,7 +79,7 @@ def unfinished(bench: str, name: str, d: dict) -> list[str]:
         key, rest = run.name.rsplit("-s", 1)
         seed, attempt = rest.split(".", 1)
         out.append(f"{key.upper()} seed {seed}, attempt {attempt}: checkpoint lost at iteration "
-                   f"{_rows(run)[-1]['step']:,} ({_where(_pieces(run))}); its curve is kept in {name}_lost/{run.name}")
+                   f"{logged(run)[-1]['step']:,} ({_where(_pieces(run))}); its curve is kept in {name}_lost/{run.name}")
     return out
 
 
@@ -89,10 +93,6 @@ def _of(run: Path, key: str) -> str:
     record = json.loads((run / "config.json").read_text())
     steps = tomllib.loads((ROOT / record["config"]).read_text())["train"]["adv_steps"]
     return f" of {int(record['overrides'].get('train.adv_steps', steps)):,}"
-
-
-def _rows(run: Path) -> list[dict]:
-    return [json.loads(l) for l in (run / "metrics.jsonl").read_text().splitlines() if l.strip()]
 
 
 def _pieces(run: Path) -> list[dict]:
