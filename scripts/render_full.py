@@ -40,7 +40,8 @@ def _by_device(seeds: dict) -> dict[str, list[str]]:
     for seed, s in sorted(seeds.items()):
         walls: dict[str, float] = {}
         for p in s.get("pieces", []):
-            walls[_kind(p)] = walls.get(_kind(p), 0.0) + p["wall_s"]
+            kind = _kind(p)
+            walls[kind] = walls.get(kind, 0.0) + p["wall_s"]
         groups.setdefault(max(walls, key=walls.get) if walls else "-", []).append(seed)
     return groups
 
@@ -172,7 +173,7 @@ def oracle_size(name: str) -> str:
     left = unfinished("oracle", name, d)
     return ("| SeqGAN oracle, length 20, RelGAN's recipe | seeds | NLL_oracle (T = 1) | NLL_test (T = 1) | "
             "device, wall per seed |\n|---|---|---|---|---|\n" + "\n".join(rows)
-            + ("\n\nIn pieces, not finished: " + "; ".join(left) + "." if left else "")
+            + ("\n\nNot in the table (unfinished, or lost and begun again): " + "; ".join(left) + "." if left else "")
             + "\n\n" + _oracle_targets(d) + "\n\nOver sampling temperatures (seed means; 10,000 samples a point; the last "
             "column: today's MLE curve at the same NLL_test):\n\n| T | MLE NLL_oracle | MLE NLL_test | GAN NLL_oracle | "
             "GAN NLL_test | today's MLE NLL_oracle |\n|---|---|---|---|---|---|\n" + "\n".join(sweep)
@@ -181,6 +182,25 @@ def oracle_size(name: str) -> str:
 
 def _fmt(x: float | None) -> str:
     return "-" if x is None else f"{x:.3f}"
+
+
+def _coco_sweep(d: dict) -> str:
+    """Seed means over sampling temperatures, MLE beside GAN, and the GAN's BLEU-4 against the MLE
+    curve's at the same Self-BLEU-4 (bench_seeds.curve_gap, kept in the result file)."""
+    keys, means = ("bleu4", "self_bleu4", "nll_test"), {}
+    for k, v in d["variants"].items():
+        rows = [r for r in d["sweep"]["rows"] if r["label"] == v["label"]]
+        means[k] = {t: {key: statistics.fmean(r[key] for r in rows if r["temperature"] == t) for key in keys}
+                    for t in {r["temperature"] for r in rows}}
+    gap = {r["temperature"]: r["gan_better_by"] for r in d.get("gan_against_mle_curve", [])}
+    lines = []
+    for t in sorted(means.get("mle", {})):
+        cells = [f"{means[k][t][key]:.3f}" if t in means.get(k, {}) else "-" for k in ("mle", "gan") for key in keys]
+        lines.append(f"| {t:g} | " + " | ".join(cells) + f" | {'-' if gap.get(t) is None else f'{gap[t]:+.3f}'} |")
+    return ("Over sampling temperatures (seed means, 10,000 samples a point; the last column: the GAN's BLEU-4 minus "
+            "the MLE curve's at the same Self-BLEU-4, linear between MLE temperatures; - outside its range):\n\n"
+            "| T | MLE BLEU-4 | MLE Self-BLEU-4 | MLE NLL_gen test | GAN BLEU-4 | GAN Self-BLEU-4 | GAN NLL_gen test | "
+            "GAN − MLE curve |\n|" + "---|" * 8 + "\n" + "\n".join(lines))
 
 
 def coco_full() -> str:
@@ -207,8 +227,9 @@ def coco_full() -> str:
     left = unfinished("coco", "full", d)
     return ("| MS COCO, RelGAN(100)'s recipe | seeds | BLEU-2 | BLEU-3 | BLEU-4 | BLEU-5 | BLEU-2 (100) | BLEU-3 (100) | "
             "BLEU-4 (100) | BLEU-5 (100) | Self-BLEU-4 | NLL_gen test | device, wall per seed |\n|" + "---|" * 13 + "\n" + "\n".join(rows)
-            + ("\n\nIn pieces, not finished: " + "; ".join(left) + "." if left else "")
+            + ("\n\nNot in the table (unfinished, or lost and begun again): " + "; ".join(left) + "." if left else "")
             + f"\n\nTarget (issue 14): the GAN's BLEU-2..5 under RelGAN's protocol ≥ RelGAN(100)'s: {verdict}.\n\n"
+            + _coco_sweep(d) + "\n\n"
             "BLEU-n: 10,000 samples at T = 1 against all 10,000 test captions (exact NLTK sentence BLEU, smoothing 1); "
             "(100): RelGAN's protocol, 100 of those samples against all test captions, mean ± sd over 10 seeded draws "
             f"(pooled over seeds); Self-BLEU leave-one-out. `{d['config']}`; torch {d['torch']}; {d['date']}.")

@@ -498,6 +498,50 @@ def test_full_size_tables_count_seeds_list_unfinished_runs_and_judge_the_targets
     assert not curves.plot("oracle", tmp_path / "nothing", tmp_path / "d.png", "t") and not (tmp_path / "d.png").exists()
 
 
+def test_coco_full_table_judges_relgans_protocol_and_sets_the_gan_sweep_against_the_mle_curve(tmp_path, monkeypatch):
+    """The COCO full-size table on a synthetic result (2 MLE seeds on a GPU, 1 GAN seed on a CPU):
+    RelGAN's 100-hypothesis figures pooled over the draws, the target judged on their means, the
+    sweep with the GAN's gap to the MLE curve, and a lost attempt listed apart."""
+    rf, bs = _module("render_full"), _module("bench_seeds")
+    monkeypatch.setattr(rf, "ROOT", tmp_path)
+    gpu, cpu = "x86_64, 16 torch threads, NVIDIA H200", "x86_64, 2 torch threads, CPU"
+
+    def rec(bleu4, self_bleu4, machine, relgan):
+        figs = {k: 0.5 for k in bs.FIGURES["coco"]} | {"bleu4": bleu4, "self_bleu4": self_bleu4, "nll_test": 4.7,
+                                                        "wall_s": 100.0}
+        rows = [{"temperature": t, **figs, "bleu4": bleu4 + (1 - t), "self_bleu4": self_bleu4 + 2 * (1 - t),
+                 "nll_test": 4.7 + (1 - t)} for t in (0.8, 1.0)]
+        rel = {str(n): {"mean": relgan, "std": 0.01, "draws": [relgan - 0.01, relgan + 0.01]} for n in range(2, 6)}
+        return figs | {"sweep_rows": rows, "relgan100": rel, "pieces": [{"machine": machine, "wall_s": 100.0}]}
+
+    d = {"config": "configs/coco_bench_full.toml", "torch": "2.x", "date": "2026-11-28", "overrides": [], "size": "full",
+         "variants": {"mle": {"label": bs.VARIANTS["mle"], "seeds": {"0": rec(0.25, 0.45, gpu, 0.6),
+                                                                     "1": rec(0.27, 0.47, gpu, 0.6)}},
+                      "gan": {"label": bs.VARIANTS["gan"], "seeds": {"0": rec(0.26, 0.55, cpu, 0.7)}}}}
+    bs.aggregate(d, "coco", [0.8, 1.0])
+    res = tmp_path / "results" / "coco"
+    lost = res / "full_lost" / "gan-s0.1"
+    lost.mkdir(parents=True)
+    (lost / "metrics.jsonl").write_text(json.dumps({"phase": "adv", "step": 1400, "bleu4": 0.27}) + "\n")
+    (lost / "bench_pieces.json").write_text(json.dumps([{"machine": gpu, "wall_s": 5.0, "stopped": True}]))
+    (res / "full.json").write_text(json.dumps(d))
+    table = rf.coco_full()
+    # the GAN's pooled draws 0.69 and 0.71: mean 0.700, sd 0.014; its single seed has no spread on the 10,000 figure
+    assert "| MLE warm-up + GAN | 1 | 0.500 | 0.500 | 0.260 | 0.500 | 0.700 ± 0.014 |" in table
+    assert "| 0.550 | 4.700 | CPU, 100 s |" in table and "| NVIDIA H200, 100 s |" in table
+    assert "**missed** (BLEU-2 0.700 vs 0.849, BLEU-3 0.700 vs 0.687" in table
+    # MLE seed means: T = 1 (0.46, 0.26), T = 0.8 (0.86, 0.46); the GAN at T = 1 (0.55, 0.26) sits where the
+    # MLE curve reads 0.26 + 0.2 * 0.09 / 0.4 = 0.305: 0.045 below; at T = 0.8 (Self-BLEU 0.95) it is outside
+    assert "| 1 | 0.260 | 0.460 | 4.700 | 0.260 | 0.550 | 4.700 | -0.045 |" in table
+    assert "| 0.8 | 0.460 | 0.860 | 4.900 | 0.460 | 0.950 | 4.900 | - |" in table
+    assert "Not in the table (unfinished, or lost and begun again): GAN seed 0, attempt 1: checkpoint lost at " \
+           "iteration 1,400 (1 piece(s) on NVIDIA H200, 5 s)" in table
+    for n in range(2, 6):                                  # every order at or above RelGAN(100)'s: reached
+        d["variants"]["gan"]["seeds"]["0"]["relgan100"][str(n)]["mean"] = 0.9
+    (res / "full.json").write_text(json.dumps(d))
+    assert "**reached** (BLEU-2 0.900 vs 0.849" in rf.coco_full()
+
+
 def test_full_size_tables_name_the_device_each_seed_trained_on():
     """A seed's device is the one that holds most of its wall time (a GAN trained on the GPU and
     scored in a short CPU piece ran on the GPU); seeds on different devices are listed apart,
