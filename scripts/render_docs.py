@@ -17,6 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 from render_full import _load, coco_full, cpu_early_stopping, headline_rows, mle_ablation, oracle_size  # noqa: E402  (a sibling script)
+from sweep_table import gap_se, sweep_rows  # noqa: E402
 from render_ratio import (headline_ratio, ratio_ablation, ratio_ablation_coco, ratio_arith,  # noqa: E402
                           ratio_arith_prefix, ratio_coco, ratio_oracle, ratio_speed)
 
@@ -190,47 +191,6 @@ def _ms(d: dict, k: str, fmt: str = ".3f") -> str:
     return f"{d['mean'][k]:{fmt}}" + ("" if one else f" ± {d['std'][k]:{fmt}}")
 
 
-def _seed_means(rows: list[dict], label: str) -> dict[float, dict]:
-    """Per temperature, the seed-mean of every figure of one variant's sweep rows."""
-    mine = [r for r in rows if r["label"] == label]
-    out = {}
-    for t in sorted({r["temperature"] for r in mine}):
-        at = [r for r in mine if r["temperature"] == t]
-        out[t] = {k: sum(r[k] for r in at) / len(at) for k in at[0] if isinstance(at[0][k], float)}
-    return out
-
-
-def _gap_se(d: dict, key: str) -> dict[float, float | None]:
-    """Per temperature, the standard error of (GAN seed mean - MLE seed mean) of one figure,
-    sqrt((sd_gan^2 + sd_mle^2) / seeds): the noise against which a GAN-MLE gap is judged."""
-    import statistics
-
-    groups: dict = {}
-    for r in d["sweep"]["rows"]:
-        groups.setdefault((r["label"], r["temperature"]), []).append(r[key])
-    labels = [d["variants"][v]["label"] for v in ("mle", "gan")]
-    out = {}
-    for t in d["sweep"]["temperatures"]:
-        vals = [groups[(label, t)] for label in labels]
-        n = min(len(v) for v in vals)
-        out[t] = (sum(statistics.variance(v) for v in vals) / n) ** 0.5 if n > 1 else None   # one seed: none
-    return out
-
-
-def _sweep_rows(d: dict, keys: tuple[str, ...]) -> tuple[dict, list[str]]:
-    """(seed means per variant and temperature, one table row per temperature: the MLE's figures,
-    the GAN's, and the GAN's distance from the MLE curve ± the standard error of a GAN-MLE difference)."""
-    sweep = {k: _seed_means(d["sweep"]["rows"], v["label"]) for k, v in d["variants"].items()}
-    gap_at = {r["temperature"]: r["gan_better_by"] for r in d["gan_against_mle_curve"]}
-    se = _gap_se(d, d["sweep"]["y"])
-    rows = []
-    for t in d["sweep"]["temperatures"]:
-        cells = [f"{sweep[v][t][k]:.3f}" for v in ("mle", "gan") for k in keys]
-        gap, spread = gap_at.get(t), "" if se[t] is None else f" ± {se[t]:.3f}"
-        rows.append(f"| {t:g} | " + " | ".join(cells) + f" | {'-' if gap is None else f'{gap:+.3f}{spread}'} |")
-    return sweep, rows
-
-
 def _where(d: dict) -> str:
     v = d["variants"]
     n_mle, n_gan = len(v["mle"]["seeds"]), len(v["gan"]["seeds"])
@@ -277,7 +237,7 @@ def _oracle_table(d: dict) -> str:
     verdict = (f"Targets at sampling temperature 1: NLL_oracle ≤ 6.5 **{'reached' if g['nll_oracle'] <= 6.5 else 'missed'}** "
                f"({g['nll_oracle']:.3f}); NLL_test ≤ 1.1 × our MLE's **"
                f"{'reached' if g['nll_test'] <= 1.1 * base else 'missed'}** (x{g['nll_test'] / base:.3f}).")
-    sweep, srows = _sweep_rows(d, ("nll_oracle", "nll_test"))
+    sweep, srows = sweep_rows(d, ("nll_oracle", "nll_test"))
     best = []
     for key, v in d["variants"].items():
         ok = [(t, r) for t, r in sweep[key].items() if r["nll_test"] <= 1.1 * base]
@@ -309,7 +269,7 @@ def _coco_table(d: dict) -> str:
     rows.append("| published: training set (Texygen) | - | - | - | - | .892 | .747 | .573 | .415 | - | - |")
     g = gan["mean"]
     hits = [f"BLEU-{k[-1]} {g[k]:.3f} vs {v:.3f} {'reached' if g[k] >= v else 'missed'}" for k, v in RELGAN100.items()]
-    se = _gap_se(d, "bleu4")
+    se = gap_se(d, "bleu4")
     gaps = [(r["gan_better_by"], se[r["temperature"]]) for r in d["gan_against_mle_curve"] if r["gan_better_by"] is not None]
     neg = [g for g, _ in gaps if g < 0]
     below = sum(s is not None and g < -2 * s for g, s in gaps)
@@ -320,7 +280,7 @@ def _coco_table(d: dict) -> str:
              f"the seed mean{f' (by up to {-min(neg):.3f} BLEU-4)' if neg else ''}, "
              + (f"{below} of them by more than two standard errors of the difference" if all(s is not None for _, s in gaps)
                 else "one GAN seed so far: no standard error") + "; outside that range there is nothing to compare)")
-    _, srows = _sweep_rows(d, ("bleu2", "bleu4", "self_bleu4", "nll_test"))
+    _, srows = sweep_rows(d, ("bleu2", "bleu4", "self_bleu4", "nll_test"))
     return ("| MS COCO captions | BLEU-2 | BLEU-3 | BLEU-4 | BLEU-5 | Self-BLEU-2 | Self-BLEU-3 | Self-BLEU-4 | Self-BLEU-5 | "
             "NLL_gen test | NLL_gen train |\n|---|---|---|---|---|---|---|---|---|---|---|\n" + "\n".join(rows) + "\n\n"
             f"Targets: BLEU at sampling temperature 1 ≥ RelGAN(100)'s: **{'reached' if all(g[k] >= v for k, v in RELGAN100.items()) else 'missed'}** "

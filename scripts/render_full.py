@@ -11,6 +11,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from plot_curves import logged  # noqa: E402  (a sibling script)
+from sweep_table import sweep_rows  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 RELGAN_ORACLE, SEQGAN_MLE = 6.680, 9.038
@@ -82,6 +83,11 @@ def unfinished(bench: str, name: str, d: dict) -> list[str]:
         out.append(f"{key.upper()} seed {seed}, attempt {attempt}: checkpoint lost at iteration "
                    f"{logged(run)[-1]['step']:,} ({_where(_pieces(run))}); its curve is kept in {name}_lost/{run.name}")
     return out
+
+
+def _left_note(left: list[str]) -> str:
+    """The line under a full-size table listing unfinished() (empty when nothing is left out)."""
+    return "\n\nNot in the table (unfinished, or lost and begun again): " + "; ".join(left) + "." if left else ""
 
 
 def _of(run: Path, key: str) -> str:
@@ -170,10 +176,9 @@ def oracle_size(name: str) -> str:
     sweep = [f"| {t:g} | {mle[t][2]:.3f} | {mle[t][1]:.3f} | "
              + (f"{gan[t][2]:.3f} | {gan[t][1]:.3f}" if t in gan else "- | -")
              + f" | {_fmt(_interp(today, mle[t][1]))} |" for t in sorted(mle)]
-    left = unfinished("oracle", name, d)
     return ("| SeqGAN oracle, length 20, RelGAN's recipe | seeds | NLL_oracle (T = 1) | NLL_test (T = 1) | "
             "device, wall per seed |\n|---|---|---|---|---|\n" + "\n".join(rows)
-            + ("\n\nNot in the table (unfinished, or lost and begun again): " + "; ".join(left) + "." if left else "")
+            + _left_note(unfinished("oracle", name, d))
             + "\n\n" + _oracle_targets(d) + "\n\nOver sampling temperatures (seed means; 10,000 samples a point; the last "
             "column: today's MLE curve at the same NLL_test):\n\n| T | MLE NLL_oracle | MLE NLL_test | GAN NLL_oracle | "
             "GAN NLL_test | today's MLE NLL_oracle |\n|---|---|---|---|---|---|\n" + "\n".join(sweep)
@@ -185,20 +190,12 @@ def _fmt(x: float | None) -> str:
 
 
 def _coco_sweep(d: dict) -> str:
-    """Seed means over sampling temperatures, MLE beside GAN, and the GAN's BLEU-4 against the MLE
-    curve's at the same Self-BLEU-4 (bench_seeds.curve_gap, kept in the result file)."""
-    keys, means = ("bleu4", "self_bleu4", "nll_test"), {}
-    for k, v in d["variants"].items():
-        rows = [r for r in d["sweep"]["rows"] if r["label"] == v["label"]]
-        means[k] = {t: {key: statistics.fmean(r[key] for r in rows if r["temperature"] == t) for key in keys}
-                    for t in {r["temperature"] for r in rows}}
-    gap = {r["temperature"]: r["gan_better_by"] for r in d.get("gan_against_mle_curve", [])}
-    lines = []
-    for t in sorted(means.get("mle", {})):
-        cells = [f"{means[k][t][key]:.3f}" if t in means.get(k, {}) else "-" for k in ("mle", "gan") for key in keys]
-        lines.append(f"| {t:g} | " + " | ".join(cells) + f" | {'-' if gap.get(t) is None else f'{gap[t]:+.3f}'} |")
+    """The sweep table: MLE beside GAN per temperature, and the GAN's BLEU-4 against the MLE curve's
+    at the same Self-BLEU-4 (bench_seeds.curve_gap, kept in the result file)."""
+    _, lines = sweep_rows(d, ("bleu4", "self_bleu4", "nll_test"))
     return ("Over sampling temperatures (seed means, 10,000 samples a point; the last column: the GAN's BLEU-4 minus "
-            "the MLE curve's at the same Self-BLEU-4, linear between MLE temperatures; - outside its range):\n\n"
+            "the MLE curve's at the same Self-BLEU-4, linear between MLE temperatures, ± the standard error of a "
+            "difference of seed means where there are 2 or more seeds; - outside its range):\n\n"
             "| T | MLE BLEU-4 | MLE Self-BLEU-4 | MLE NLL_gen test | GAN BLEU-4 | GAN Self-BLEU-4 | GAN NLL_gen test | "
             "GAN − MLE curve |\n|" + "---|" * 8 + "\n" + "\n".join(lines))
 
@@ -224,10 +221,9 @@ def coco_full() -> str:
             ", ".join(f"BLEU-{n} {got[n]:.3f} vs {RELGAN100[n]}" for n in got) + ")"
     else:
         verdict = "not measured yet: no GAN seed finished"
-    left = unfinished("coco", "full", d)
     return ("| MS COCO, RelGAN(100)'s recipe | seeds | BLEU-2 | BLEU-3 | BLEU-4 | BLEU-5 | BLEU-2 (100) | BLEU-3 (100) | "
             "BLEU-4 (100) | BLEU-5 (100) | Self-BLEU-4 | NLL_gen test | device, wall per seed |\n|" + "---|" * 13 + "\n" + "\n".join(rows)
-            + ("\n\nNot in the table (unfinished, or lost and begun again): " + "; ".join(left) + "." if left else "")
+            + _left_note(unfinished("coco", "full", d))
             + f"\n\nTarget (issue 14): the GAN's BLEU-2..5 under RelGAN's protocol ≥ RelGAN(100)'s: {verdict}.\n\n"
             + _coco_sweep(d) + "\n\n"
             "BLEU-n: 10,000 samples at T = 1 against all 10,000 test captions (exact NLTK sentence BLEU, smoothing 1); "
