@@ -245,11 +245,12 @@ def report(args) -> int:
 def toy(args) -> int:
     import torch
 
-    from .plots import toy_heatmap
+    from .plots import check_picture_path, toy_heatmap
     from .toy import ToyConfig, total_variation, train_toy
 
     out = Path(args.out)
     out = output_file(out if out.suffix or out.is_dir() else out.with_name(out.name + ".png"), "--out")
+    check_picture_path(out, "--out")
     cfg = ToyConfig(epochs=args.epochs, tau=args.tau, hard=args.hard, seed=args.seed)
     target = torch.tensor(cfg.target)
 

@@ -11,6 +11,19 @@ def _pyplot():
     return plt
 
 
+def check_picture_path(path: str | Path, flag: str) -> None:
+    """A picture file matplotlib can write, judged by its extension before any work is done."""
+    from .errors import UserError
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    kinds = FigureCanvasAgg.get_supported_filetypes()
+    ext = Path(path).suffix.lower().lstrip(".")
+    if ext not in kinds:
+        raise UserError(f"{flag} {path}: matplotlib cannot write .{ext} pictures; "
+                        f"end the name with one of {', '.join('.' + k for k in sorted(kinds))} (e.g. .png)")
+
+
 def toy_heatmap(history, target, path: str | Path) -> None:
     """Learned minus true probability per value (columns) and epoch (rows)."""
     plt = _pyplot()
@@ -131,7 +144,11 @@ def run_report(run_dir: str | Path, num_samples: int = 8) -> Path:
 
     rows = read_metrics(metrics, stderr_notice)
     samples_file = run_dir / "samples.txt"
-    samples = samples_file.read_text(encoding="utf-8").splitlines()[:num_samples] if samples_file.is_file() else []
+    try:
+        samples = samples_file.read_text(encoding="utf-8").splitlines()[:num_samples] if samples_file.is_file() else []
+    except UnicodeDecodeError as e:
+        raise UserError(f"{samples_file} is not UTF-8 text ({e.reason} at byte {e.start}); write it again with "
+                        f"`seqgan-gumbel sample --run {run_dir} --out {samples_file}` or remove it") from None
     plt = _pyplot()
     fig, axes = plt.subplots(2, 2, figsize=(11, 7.5))
     _two_scales(axes[0, 0], rows, ("mle_loss",), ("d_loss", "g_loss"), "MLE loss (nats per token)",

@@ -51,6 +51,7 @@ OUTPUTS = [
     (["sample", "--run", "{run}", "--out", "{t}/file.txt/s.txt"], "is a file, not a folder"),
     (["toy", "--epochs", "1", "--out", "{t}/missing/h.png"], "does not exist"),
     (["toy", "--epochs", "1", "--out", "{t}/folder"], "is a folder"),
+    (["toy", "--epochs", "1", "--out", "{t}/picture.xyz"], "matplotlib cannot write .xyz pictures"),
     (["sweep", "--run", "{run}", "--num", "4", "--out", "{t}/file.txt"], "is a file"),
     (["train", "--dry-run", "--quiet", "--out", "{t}/file.txt/run"], "is a file, not a folder"),
     (["train", "--dry-run", "--quiet", "--out", "{t}/file.txt"], "is a file"),
@@ -117,6 +118,14 @@ def test_grammar_files_that_are_not_utf8_or_never_finish(place):
     one_line(run_cli("train", "--set", f"data.grammar={place / 'loop.cfg'}", "--out", place / "r", timeout=60),
              2, "never (or hardly ever) finish")
     one_line(run_cli("evaluate", "--samples", place / "s.txt", "--grammar", place / "loop.cfg", timeout=60), 2, "S -> S a")
+    assert snapshot(place) == before
+
+
+def test_report_on_samples_that_are_not_utf8_names_the_file(place):
+    (place / "run" / "samples.txt").write_bytes(b"caf\xe9 au lait\n")
+    before = snapshot(place)
+    line = one_line(run_cli("report", place / "run"), 2, "samples.txt is not UTF-8 text")
+    assert "seqgan-gumbel sample --run" in line
     assert snapshot(place) == before
 
 
