@@ -2,13 +2,16 @@
 that the repository alone, on any machine, can report a run and go on with it.
 
 Always kept: the curve (metrics.jsonl), summary.json, the pieces (bench_pieces.json) and, for an
-MLE run, its best generator (pretrained.pt), from which its GAN starts. While the run's seed is not
-yet in the result file, also resume/: the run folder as it stands (checkpoint.pt and the files it
-is loaded with; checkpoint.prev.pt left out), from which another machine goes on when its own runs
-folder has no checkpoint; it is dropped once the seed's figures are saved. Used by
-scripts/bench_seeds.py."""
+MLE run, the SHA-256 of its best generator (warmup.json), from which its GAN starts. Weights are
+not committed (.gitignore): on this machine the MLE run's pretrained.pt is copied beside the record
+too, and while the run's seed is not yet in the result file so is resume/ (the run folder as it
+stands, checkpoint.prev.pt left out), from which a later invocation goes on when the runs folder
+has no checkpoint; it is dropped once the seed's figures are saved. On a fresh clone a GAN seed's
+warm-up is rebuilt from its config.json and compared with the recorded digest (bench_seeds).
+Used by scripts/bench_seeds.py."""
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -18,6 +21,22 @@ from seqgan_gumbel.rundir import read_metrics
 
 RESUME = "resume"
 KEPT = ("metrics.jsonl", "summary.json", PIECES)
+PRETRAINED, WARMUP = "pretrained.pt", "warmup.json"
+
+
+def sealed_digest(path: Path) -> str:
+    """The SHA-256 a sealed checkpoint file carries of its payload (seqgan_gumbel.checkpoint)."""
+    import torch
+
+    return torch.load(path, map_location="cpu", weights_only=True)["sha256"]
+
+
+def write_warmup(run: Path, keep: Path) -> None:
+    """Record the digest of an MLE run's best generator: what a rebuilt warm-up is compared with."""
+    record = {"sha256": sealed_digest(run / PRETRAINED),
+              "note": "SHA-256 of the payload of this MLE run's pretrained.pt (not committed); "
+                      "bench_seeds rebuilds it from config.json where it is missing and compares"}
+    (keep / WARMUP).write_text(json.dumps(record, indent=1) + "\n")
 
 
 def lost_dir(runs: Path) -> Path:
@@ -29,9 +48,11 @@ def keep_run(out: Path, keep: Path, mle: bool) -> None:
     """Copy what is kept of the run folder out into keep, the resume/ snapshot included while out
     holds a checkpoint (written to a temporary folder first, so a stop leaves the old one whole)."""
     keep.mkdir(parents=True, exist_ok=True)
-    for f in KEPT + (("pretrained.pt",) if mle else ()):
+    for f in KEPT + ((PRETRAINED,) if mle else ()):
         if (out / f).is_file():
             shutil.copyfile(out / f, keep / f)
+    if mle and (out / PRETRAINED).is_file():
+        write_warmup(out, keep)
     if not (out / CHECKPOINT).is_file():
         return
     tmp = keep / f".{RESUME}.tmp"

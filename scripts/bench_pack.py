@@ -21,6 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PART = 15 * 2 ** 20
+RETURN_LIMIT = 64 * 2 ** 20     # what the device tool brings back from $OUT in all
 SMALL = ("pretrained.pt", "metrics.jsonl", "summary.json", "bench_pieces.json", "config.toml", "vocab.json",
          "tokenizer.json", "samples.txt")
 
@@ -89,6 +90,10 @@ def main() -> None:
     if args.action == "pack":
         parts = pack(args.dir, args.benches.split(","), args.name)
         print(f"packed into {len(parts)} part(s): " + ", ".join(p.name for p in parts))
+        total = sum(p.stat().st_size for p in parts)
+        if total > RETURN_LIMIT:      # 2026-12-04: three unfinished runs packed to 69 MB; the last part was lost
+            print(f"warning: {total / 2 ** 20:.0f} MB packed, over the {RETURN_LIMIT / 2 ** 20:.0f} MB the device "
+                  "tool brings back: pack fewer benchmarks (--benches) or run fewer seeds at once")
     else:
         print(f"unpacked {len(unpack(args.dir))} files")
 

@@ -15,13 +15,15 @@ scripts/render_docs.py turns them into the tables of docs/results.md and the REA
 A benchmark runs in pieces: the result file is written after every seed, and a seed already in
 it is skipped; a run stopped part-way (Ctrl-C, SIGTERM, a time limit, another day, another
 machine) is resumed from its checkpoint by the same command, with another --device if need
-be: from the runs folder, or where that has none (a fresh clone, another machine) from the
-snapshot kept with the results (<name>_runs/<run>/resume/, dropped once the seed is scored; see
-scripts/bench_keep.py). A run whose checkpoint is lost altogether is refused until
---restart-lost sets its record aside in <name>_lost/. Every seed records its pieces: device, machine, date and wall time of each (a piece stopped
-by a signal is marked stopped; one killed outright leaves no record of its time). A stopped
-run's curve is kept in <name>_runs/ at once, and an MLE run's best generator (pretrained.pt) with
-it, so that its GAN can start on another machine. Seeds may run side by side (separate processes,
+be: from the runs folder, or where that has none from the local snapshot kept with the results
+(<name>_runs/<run>/resume/, not committed, dropped once the seed is scored; see scripts/bench_keep.py).
+A run whose checkpoint is lost altogether is refused until --restart-lost sets its record aside in
+<name>_lost/. Every seed records its pieces: device, machine, date and wall time of each (a piece
+stopped by a signal is marked stopped; one killed outright leaves no record of its time). A
+stopped run's curve is kept in <name>_runs/ at once; an MLE run keeps its config.json and the
+digest of its best generator (warmup.json), and where a GAN seed finds no warm-up generator (a
+fresh clone: weights are not committed) it is rebuilt from that record and compared with the
+digest. Seeds may run side by side (separate processes,
 --seeds 0 and --seeds 1): each save merges the others' seeds under a lock.
 
 Figures, at sampling temperature 1 and at every swept temperature, 10,000 samples each:
@@ -53,7 +55,7 @@ from seqgan_gumbel.stopping import Interrupted
 from seqgan_gumbel.trainer import Trainer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_keep import drop_snapshot, keep_run, lost_dir, lost_steps, restore_run, set_aside  # noqa: E402  (sibling scripts)
+from bench_keep import PRETRAINED, WARMUP, drop_snapshot, keep_run, sealed_digest, lost_dir, lost_steps, restore_run, set_aside  # noqa: E402  (sibling scripts)
 from run_pieces import piece, pieces, total_wall  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -169,15 +171,18 @@ def one_seed(args, bench: str, key: str, seed: int, config: Path, mle_runs: Path
              path: Path, temperatures: list[float]) -> dict:
     """Train (or resume, or reuse) one seed's run and score it; the record kept in the result file."""
     mle_dir, out = mle_runs / f"mle-s{seed}", runs_dir / f"{key}-s{seed}"
+    warmup = None       # set when the GAN's warm-up had to be rebuilt
     overrides = [*args.overrides, f"train.seed={seed}"]
     if key == "mle":
         overrides.append("train.adv_steps=0")
     else:       # the warm-up is the MLE run's: start from its generator, skip the MLE phase
         overrides += [f"train.init_generator={mle_dir / 'pretrained.pt'}", "train.mle_steps=0", "train.mle_epochs=0"]
         kept = path.parent / f"{mle_runs.name.split('-', 1)[1]}_runs" / f"mle-s{seed}" / "pretrained.pt"
-        if not (mle_dir / "pretrained.pt").is_file() and kept.is_file():     # another machine: the kept copy
+        if not (mle_dir / "pretrained.pt").is_file() and kept.is_file():     # the local copy kept with the results
             mle_dir.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(kept, mle_dir / "pretrained.pt")
+        if not (mle_dir / PRETRAINED).is_file():        # a fresh clone: weights are not committed
+            warmup = rebuild_warmup(bench, seed, mle_dir, kept.parent, args.device)
     keep = path.parent / f"{args.name or args.size}_runs" / out.name      # the training curves, kept with the results
     if restore_run(out, keep):
         print(f"{bench} {key} seed {seed}: resuming from the checkpoint kept in {keep / 'resume'}", flush=True)
@@ -197,6 +202,11 @@ def one_seed(args, bench: str, key: str, seed: int, config: Path, mle_runs: Path
         if out.is_dir():         # a stopped run's curve so far is kept too, with what resumes it: nothing half-recorded
             keep_run(out, keep, mle=key == "mle")
             record = {"config": f"configs/{config.name}", "overrides": dict(o.split("=", 1) for o in overrides)}
+            if warmup:
+                record["warmup_rebuilt"] = warmup
+            elif (keep / "config.json").is_file():     # a later piece keeps what the first recorded
+                if old := json.loads((keep / "config.json").read_text()).get("warmup_rebuilt"):
+                    record["warmup_rebuilt"] = old
             start = record["overrides"].get("train.init_generator")
             if start and Path(start).is_relative_to(ROOT):     # not the path of the checkout it ran in
                 record["overrides"]["train.init_generator"] = str(Path(start).relative_to(ROOT))
@@ -207,6 +217,26 @@ def one_seed(args, bench: str, key: str, seed: int, config: Path, mle_runs: Path
     print(f"{bench} {key} seed {seed}: " + ", ".join(f"{k} {v:.4f}" for k, v in figures.items() if isinstance(v, float)),
           flush=True)
     return figures | {"sweep_rows": rows, "pieces": done, "size": args.size}
+
+
+def rebuild_warmup(bench: str, seed: int, mle_dir: Path, kept: Path, device: str) -> dict:
+    """Train a GAN seed's warm-up again from the MLE run's recorded config.json (config, overrides,
+    seed) into mle_dir, and compare its digest with the recorded one (warmup.json). On the CPU a
+    warm-up is bit-identical on the same machine, not across machines (docs/results.md): a
+    mismatch is reported and recorded with the GAN seed, not refused."""
+    if not (kept / "config.json").is_file():
+        raise SystemExit(f"bench_seeds: {bench} gan seed {seed}: no warm-up generator in {mle_dir} and no record "
+                         f"in {kept} to rebuild it from; run the MLE seed first (--variants mle)")
+    record = json.loads((kept / "config.json").read_text())
+    overrides = [f"{k}={v}" for k, v in record["overrides"].items()]
+    print(f"{bench} gan seed {seed}: rebuilding its warm-up in {mle_dir} from {kept / 'config.json'}", flush=True)
+    train_or_resume(ROOT / record["config"], overrides, mle_dir, device)
+    digest = sealed_digest(mle_dir / PRETRAINED)
+    recorded = json.loads((kept / WARMUP).read_text())["sha256"] if (kept / WARMUP).is_file() else None
+    same = digest == recorded
+    print(f"{bench} gan seed {seed}: rebuilt warm-up {'identical to' if same else 'differs from'} the recorded "
+          f"one (sha256 {digest[:12]}, recorded {(recorded or 'none')[:12]})", flush=True)
+    return {"sha256": digest, "recorded_sha256": recorded, "identical": same}
 
 
 def aggregate(result: dict, bench: str, temperatures: list[float]) -> None:

@@ -83,6 +83,22 @@ def test_oracle_benchmark_end_to_end_at_a_tiny_size(tmp_path):
     assert e["variants"]["gan"]["seeds"]["0"]["nll_oracle"] != d["variants"]["gan"]["seeds"]["0"]["nll_oracle"]
     assert len(e["sweep"]["rows"]) == len(d["sweep"]["rows"])
 
+    # a fresh clone: no runs folder and no weights (results/ keeps none in git): each GAN seed's
+    # warm-up is rebuilt from its MLE run's recorded config, and on the machine that made it the
+    # rebuild is bit-identical (the recorded digest), so the GAN's figures are the same as above
+    recorded = {s: json.loads((tmp_path / "res" / "cpu_runs" / f"mle-s{s}" / "warmup.json").read_text())["sha256"]
+                for s in "01"}
+    for s in "01":
+        shutil.rmtree(tmp_path / "runs" / "oracle-cpu" / f"mle-s{s}")
+        (tmp_path / "res" / "cpu_runs" / f"mle-s{s}" / "pretrained.pt").unlink()
+    out = bench("--name", "clone", "--mle-from", "cpu", "--set", "train.g_lr=1e-2")
+    assert out.count("rebuilding its warm-up") == 2 and out.count("identical to the recorded one") == 2, out
+    for s in "01":
+        record = json.loads((tmp_path / "res" / "clone_runs" / f"gan-s{s}" / "config.json").read_text())
+        assert record["warmup_rebuilt"] == {"sha256": recorded[s], "recorded_sha256": recorded[s], "identical": True}
+    c = json.loads((tmp_path / "res" / "clone.json").read_text())
+    assert c["variants"]["gan"]["seeds"]["0"]["nll_oracle"] == e["variants"]["gan"]["seeds"]["0"]["nll_oracle"]
+
 
 def test_grammar_benchmark_runs_in_pieces_and_plots_its_curves(tmp_path):
     """Seeds run in two invocations merge into one file; a measured seed is skipped, not rerun."""
