@@ -17,9 +17,9 @@ from pathlib import Path
 
 import torch
 
-from seqgan_gumbel.config import load_config
-from seqgan_gumbel.grammar_metrics import grammar_scores
-from seqgan_gumbel.training import train
+from seqgan_gumbel.setup.config import load_config
+from seqgan_gumbel.metrics.grammar import grammar_scores
+from seqgan_gumbel.training.start import train
 
 VARIANTS = {
     "default (MLE warm-up, WGAN-GP, CNN critic, minibatch std)": [],
@@ -67,7 +67,7 @@ def main() -> None:
         results["rows"][name] = row
         print(f"{name}: {json.dumps(row)}", flush=True)
         path.write_text(json.dumps(results, indent=2) + "\n")
-    from seqgan_gumbel.grammar import load_grammar
+    from seqgan_gumbel.data.grammar import load_grammar
     g = load_grammar("arith")
     ref = grammar_scores(g.samples(2000, 0), g)
     results["grammar_reference"] = {k: ref[k] for k in ("valid", "unique", "mean_length", "nll_valid")}

@@ -18,9 +18,9 @@ from pathlib import Path
 import torch
 
 from seqgan_gumbel import api
-from seqgan_gumbel.checkpoint import atomic_write_bytes
-from seqgan_gumbel.ratio_fit import RatioConfig, fit_ratio
-from seqgan_gumbel.samplers import Guided, Plain
+from seqgan_gumbel.storage.checkpoint import atomic_write_bytes
+from seqgan_gumbel.ratio.fit import RatioConfig, fit_ratio
+from seqgan_gumbel.ratio.samplers import Guided, Plain
 
 from bench_ratio import SIGNS, better_by, mle_branch   # noqa: E402  (a sibling script)
 

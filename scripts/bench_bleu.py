@@ -48,8 +48,8 @@ def main() -> None:
     ap.add_argument("--out", default=str(ROOT / "results/speed/bleu.json"))
     args = ap.parse_args()
 
-    from seqgan_gumbel import bleu
-    from seqgan_gumbel.evaluation import read_text_lines
+    from seqgan_gumbel.metrics import bleu
+    from seqgan_gumbel.metrics.text import read_text_lines
 
     hyps = [l.split() for l in read_text_lines(args.hyps, "samples file", keep_empty=True)]
     refs = [l.split() for l in read_text_lines(args.refs, "reference file", keep_empty=False)]

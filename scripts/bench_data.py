@@ -15,8 +15,8 @@ from pathlib import Path
 
 import torch
 
-from seqgan_gumbel.config import load_config
-from seqgan_gumbel.data import corpus_data
+from seqgan_gumbel.setup.config import load_config
+from seqgan_gumbel.data.sequences import corpus_data
 
 ROOT = Path(__file__).resolve().parents[1]
 

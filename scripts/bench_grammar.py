@@ -30,11 +30,11 @@ from pathlib import Path
 
 import torch
 
-from seqgan_gumbel.checkpoint import atomic_write_bytes
-from seqgan_gumbel.config import load_config
-from seqgan_gumbel.grammar_metrics import grammar_scores
-from seqgan_gumbel.rundir import prepare_run_dir
-from seqgan_gumbel.trainer import Trainer
+from seqgan_gumbel.storage.checkpoint import atomic_write_bytes
+from seqgan_gumbel.setup.config import load_config
+from seqgan_gumbel.metrics.grammar import grammar_scores
+from seqgan_gumbel.training.rundir import prepare_run_dir
+from seqgan_gumbel.training.trainer import Trainer
 
 ROOT = Path(__file__).resolve().parents[1]
 # key: (label, config file relative to the repository ({grammar} filled in) or None, overrides)

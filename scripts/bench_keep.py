@@ -16,8 +16,8 @@ import shutil
 from pathlib import Path
 
 from run_pieces import PIECES
-from seqgan_gumbel.checkpoint import CHECKPOINT_NAME as CHECKPOINT, PREVIOUS_NAME
-from seqgan_gumbel.rundir import read_metrics
+from seqgan_gumbel.storage.checkpoint import CHECKPOINT_NAME as CHECKPOINT, PREVIOUS_NAME
+from seqgan_gumbel.storage.jsonl import read_metrics
 
 RESUME = "resume"
 KEPT = ("metrics.jsonl", "summary.json", PIECES)
@@ -25,7 +25,7 @@ PRETRAINED, WARMUP = "pretrained.pt", "warmup.json"
 
 
 def sealed_digest(path: Path) -> str:
-    """The SHA-256 a sealed checkpoint file carries of its payload (seqgan_gumbel.checkpoint)."""
+    """The SHA-256 a sealed checkpoint file carries of its payload (seqgan_gumbel.storage.checkpoint)."""
     import torch
 
     return torch.load(path, map_location="cpu", weights_only=True)["sha256"]

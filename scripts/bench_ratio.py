@@ -41,12 +41,12 @@ from pathlib import Path
 import torch
 
 from seqgan_gumbel import api
-from seqgan_gumbel.checkpoint import atomic_write_bytes
+from seqgan_gumbel.storage.checkpoint import atomic_write_bytes
 from seqgan_gumbel.errors import UserError
-from seqgan_gumbel.ratio import ExactRatio, GrammarRatio
-from seqgan_gumbel.ratio_fit import RatioConfig
-from seqgan_gumbel.run import resolve_device
-from seqgan_gumbel.samplers import make_sampler
+from seqgan_gumbel.ratio.model import ExactRatio, GrammarRatio
+from seqgan_gumbel.ratio.fit import RatioConfig
+from seqgan_gumbel.setup.runs import resolve_device
+from seqgan_gumbel.ratio.samplers import make_sampler
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run_pieces import PIECES, piece, pieces, total_wall  # noqa: E402  (a sibling script)
@@ -115,7 +115,7 @@ SMOKE = {"train": {"data.num_train": 300, "data.num_test": 100, "train.eval_samp
 def model_points(bench: str, run, label: str, exact: bool, seed: int, smoke: bool,
                  fit: dict | None = None) -> tuple[dict, list[dict]]:
     """Fit the run's ratio model, then every point of the benchmark for it (labelled with the model)."""
-    from seqgan_gumbel.ratio import load_ratio
+    from seqgan_gumbel.ratio.model import load_ratio
 
     spec = BENCHES[bench]
     num = SMOKE["num"] if smoke else spec["num"]
@@ -137,7 +137,7 @@ def model_points(bench: str, run, label: str, exact: bool, seed: int, smoke: boo
 
 def grammar_reference(run) -> dict:
     """The grammar's own figures on the run's held-out strings (what the samples should match)."""
-    from seqgan_gumbel.grammar_metrics import grammar_scores
+    from seqgan_gumbel.metrics.grammar import grammar_scores
 
     kind = run.loaded.kind()
     held = [run.loaded.vocab.decode(r) for r in kind.test_ids.tolist()]
@@ -275,7 +275,7 @@ AXES = {"oracle": ("NLL_test (lower = more of the data covered)", "NLL_oracle (l
 def plot(result: dict, path: Path) -> None:
     """The quality-diversity plot of a result: each model's plain temperature curve (seed means), and
     every ratio sampler's point with its standard errors."""
-    from seqgan_gumbel.plots import curves_and_points
+    from seqgan_gumbel.metrics.plots import curves_and_points
 
     q, x = result["quality"], result["diversity"]
     rows = [r for r in result["summary"] if r.get("seeds") and q in r and x in r]

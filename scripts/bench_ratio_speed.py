@@ -21,10 +21,10 @@ from pathlib import Path
 import torch
 
 from seqgan_gumbel import api
-from seqgan_gumbel.checkpoint import atomic_write_bytes
-from seqgan_gumbel.ratio import load_ratio
-from seqgan_gumbel.ratio_fit import RatioConfig, fit_ratio
-from seqgan_gumbel.samplers import make_sampler
+from seqgan_gumbel.storage.checkpoint import atomic_write_bytes
+from seqgan_gumbel.ratio.model import load_ratio
+from seqgan_gumbel.ratio.fit import RatioConfig, fit_ratio
+from seqgan_gumbel.ratio.samplers import make_sampler
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -47,12 +47,12 @@ from pathlib import Path
 
 import torch
 
-from seqgan_gumbel.config import load_config
-from seqgan_gumbel.run import generator_nll
-from seqgan_gumbel.sweep import sweep_run
-from seqgan_gumbel.rundir import prepare_run_dir
-from seqgan_gumbel.stopping import Interrupted
-from seqgan_gumbel.trainer import Trainer
+from seqgan_gumbel.setup.config import load_config
+from seqgan_gumbel.models.drawing import generator_nll
+from seqgan_gumbel.evaluation.sweep import sweep_run
+from seqgan_gumbel.training.rundir import prepare_run_dir
+from seqgan_gumbel.training.stopping import Interrupted
+from seqgan_gumbel.training.trainer import Trainer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_keep import PRETRAINED, WARMUP, drop_snapshot, keep_run, sealed_digest, lost_dir, lost_steps, restore_run, set_aside  # noqa: E402  (sibling scripts)
@@ -76,9 +76,10 @@ def same_run(overrides: list[str]) -> list[str]:
 def train_or_resume(config: Path, overrides: list[str], out: Path, device: str) -> Trainer:
     """A finished run as it is, an interrupted one resumed from its checkpoint, else a fresh run.
     Returns the trainer, its generator restored."""
-    from seqgan_gumbel.checkpoint import load_checkpoint
-    from seqgan_gumbel.config import from_dict
-    from seqgan_gumbel.rundir import CHECKPOINT_NAME, remove_stale_temporaries, truncate_metrics
+    from seqgan_gumbel.storage.checkpoint import load_checkpoint
+    from seqgan_gumbel.config.schema import from_dict
+    from seqgan_gumbel.training.rundir import CHECKPOINT_NAME, remove_stale_temporaries
+    from seqgan_gumbel.storage.jsonl import truncate_metrics
 
     cfg = load_config(str(config), [*overrides, f"train.device={device}", "log.report=false"])
     if (out / CHECKPOINT_NAME).is_file():
@@ -113,7 +114,7 @@ def score(bench: str, trainer: Trainer, run_dir: Path, temperatures: list[float]
 def relgan_protocol(run_dir: Path, test_path: str) -> dict:
     """RelGAN's BLEU: 100 of the run's samples at temperature 1 (samples.txt) against all the test
     captions, over 10 seeded draws of 100: {n: {mean, std, draws}}."""
-    from seqgan_gumbel.evaluation import read_text_lines, small_sample_bleu
+    from seqgan_gumbel.metrics.text import read_text_lines, small_sample_bleu
 
     samples = read_text_lines(run_dir / "samples.txt", "samples file", False)
     return small_sample_bleu(samples, read_text_lines(test_path, "test file", False), size=100, draws=10)
@@ -123,9 +124,9 @@ def real_data(bench: str, config: Path, overrides: list[str]) -> dict:
     """The real-data row: the oracle's NLL of its own held-out samples; for COCO the training
     captions as written (no unknown-word mapping) scored as if they were samples: BLEU against
     the test captions, Self-BLEU."""
-    from seqgan_gumbel.evaluation import read_text_lines, text_scores
+    from seqgan_gumbel.metrics.text import read_text_lines, text_scores
     from seqgan_gumbel.kinds.oracle import oracle_data
-    from seqgan_gumbel.vocab import N_SPECIALS
+    from seqgan_gumbel.data.vocab import N_SPECIALS
 
     cfg = load_config(str(config), overrides)
     if bench == "oracle":
@@ -270,7 +271,7 @@ def save(result: dict, path: Path, bench: str | None = None, temperatures: list[
     process (seeds run side by side) saved meanwhile, under a lock, and re-summarise."""
     import fcntl
 
-    from seqgan_gumbel.checkpoint import atomic_write_bytes
+    from seqgan_gumbel.storage.checkpoint import atomic_write_bytes
 
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path.with_suffix(".lock"), "w") as lock:
@@ -380,7 +381,7 @@ def main() -> None:
 
 def plot(result: dict, out: Path) -> None:
     """Seed-mean quality-diversity curves of MLE and GAN over the swept temperatures."""
-    from seqgan_gumbel.plots import sweep_plot
+    from seqgan_gumbel.metrics.plots import sweep_plot
 
     x, y = result["sweep"]["x"], result["sweep"]["y"]
     rows = []

@@ -42,9 +42,9 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     os.chdir(ROOT)  # the config's data paths are relative to the repository
 
-    from seqgan_gumbel.config import load_config
-    from seqgan_gumbel.run import draw_ids
-    from seqgan_gumbel.trainer import Trainer
+    from seqgan_gumbel.setup.config import load_config
+    from seqgan_gumbel.models.drawing import draw_ids
+    from seqgan_gumbel.training.trainer import Trainer
 
     cfg = load_config(args.config, [f"train.device={args.device}", f"train.precision={args.precision}",
                                     f"train.cuda_graphs={args.cuda_graphs}", *args.set])

@@ -10,7 +10,7 @@ The Python API (see api.py) is loaded on first use, so importing the package doe
 __version__ = "0.1.0"
 
 _API = {"train", "resume", "load", "Run", "score_bleu", "score_self_bleu"}   # not "bleu": a module
-_ELSEWHERE = {"Config": "config", "load_config": "config", "UserError": "errors", "KINDS": "kinds",
+_ELSEWHERE = {"Config": "config.schema", "load_config": "setup.config", "UserError": "errors", "KINDS": "kinds",
               "DataKind": "kinds", "EvalOptions": "kinds"}
 __all__ = sorted(_API | set(_ELSEWHERE))
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import Config, apply_overrides, from_dict, load_config
-from .errors import UserError
+from seqgan_gumbel.config.schema import Config, from_dict
+from seqgan_gumbel.setup.config import apply_overrides, load_config
+from seqgan_gumbel.errors import UserError
 
 
 def _config(config, overrides) -> Config:
@@ -30,7 +31,7 @@ def _config(config, overrides) -> Config:
 def train(config: Config | dict | str | Path | None = None, out: str | Path = "runs/api", *,
           overrides: dict | list[str] | None = None, overwrite: bool = False, progress: bool = False) -> Run:
     """Train a run into `out` (config: None for the defaults, a TOML file, a dict or a Config) and load it."""
-    from .training import train as train_run
+    from seqgan_gumbel.training.start import train as train_run
 
     train_run(_config(config, overrides), out, overwrite=overwrite, progress=progress)
     return load(out)
@@ -38,7 +39,7 @@ def train(config: Config | dict | str | Path | None = None, out: str | Path = "r
 
 def resume(run_dir: str | Path, overrides: dict | list[str] | None = None, *, progress: bool = False) -> Run:
     """Continue a stopped run from its newest checkpoint and load the result."""
-    from .training import resume as resume_run
+    from seqgan_gumbel.training.start import resume as resume_run
 
     items = [f"{k}={v}" for k, v in overrides.items()] if isinstance(overrides, dict) else overrides
     resume_run(run_dir, items, progress=progress)
@@ -47,7 +48,7 @@ def resume(run_dir: str | Path, overrides: dict | list[str] | None = None, *, pr
 
 def load(run_dir: str | Path, device: str = "cpu") -> Run:
     """A finished (or checkpointed) run: its config, vocabulary and trained generator."""
-    from .run import load_run
+    from seqgan_gumbel.setup.runs import load_run
 
     return Run(load_run(run_dir, device))
 
@@ -83,7 +84,7 @@ class Run:
         """num samples as text lines (the sampling temperature divides the logits; seed None: unseeded).
         method guide, sir or rejection: guided or filtered by the run's ratio model (fit_ratio) at
         that strength, as `sample --guide / --filter` do."""
-        from .run import draw_samples
+        from seqgan_gumbel.setup.runs import draw_samples
 
         if num < 1 or not 0 < temperature < float("inf"):
             raise UserError(f"num must be at least 1 and temperature a positive number, got {num}, {temperature}")
@@ -96,13 +97,13 @@ class Run:
     def sampler(self, method: str = "guide", *, temperature: float = 1.0, strength: float = 1.0, candidates: int = 8):
         """A sampler of samplers.py (draw(num, seed), log_p(ids), held_out(ids)); every method but
         plain uses the run's ratio model."""
-        from .ratio import run_sampler
+        from seqgan_gumbel.ratio.model import run_sampler
 
         return run_sampler(self.loaded, method, temperature=temperature, strength=strength, candidates=candidates)[0]
 
     def fit_ratio(self, *, progress: bool = False, **options) -> dict:
         """Fit and save the run's ratio model (options: the fields of ratio_fit.RatioConfig); its report."""
-        from .ratio_fit import RatioConfig, fit_and_save
+        from seqgan_gumbel.ratio.fit import RatioConfig, fit_and_save
 
         return fit_and_save(self.loaded, RatioConfig(**options), progress)
 
@@ -110,7 +111,7 @@ class Run:
                  seed: int = 0, **options) -> dict:
         """The run's data kind's full figures of samples (default: num drawn at the temperature).
         options: those of kinds.EvalOptions (orders, self_bleu, smoothing, corpus_level, reference)."""
-        from .kinds import EvalOptions
+        from seqgan_gumbel.kinds import EvalOptions
 
         if samples is None:
             samples = self.sample(num, temperature=temperature, seed=seed)
@@ -121,7 +122,7 @@ class Run:
 def score_bleu(samples: list[str], references: list[str], orders=(2, 3, 4, 5), *, smoothing: bool = True,
          corpus_level: bool = False) -> dict[int, float]:
     """BLEU-n of every sample against all references (whitespace tokens), as NLTK computes it."""
-    from .evaluation import text_scores
+    from seqgan_gumbel.metrics.text import text_scores
 
     s = text_scores(samples, references, orders=orders, smoothing=smoothing, corpus_level=corpus_level)
     return {int(n): v for n, v in s["bleu"].items()}
@@ -129,7 +130,7 @@ def score_bleu(samples: list[str], references: list[str], orders=(2, 3, 4, 5), *
 
 def score_self_bleu(samples: list[str], orders=(2, 3, 4, 5), *, smoothing: bool = True) -> dict[int, float]:
     """Self-BLEU-n: each sample against all the other samples, averaged."""
-    from .evaluation import text_scores
+    from seqgan_gumbel.metrics.text import text_scores
 
     s = text_scores(samples, None, orders=orders, self_bleu=True, smoothing=smoothing)
     return {int(n): v for n, v in s["self_bleu"].items()}

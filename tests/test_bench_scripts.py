@@ -381,7 +381,7 @@ def test_ratio_benchmark_plot_draws_curves_and_points_and_names_a_far_ceiling(tm
     result = {"bench": "oracle", "quality": "y", "diversity": "x", "seeds": {"0": {"kind": "oracle"}},
               "summary": summary}
     seen = {}
-    monkeypatch.setattr("seqgan_gumbel.plots.curves_and_points",
+    monkeypatch.setattr("seqgan_gumbel.metrics.plots.curves_and_points",
                         lambda curves, points, xl, yl, path, title: seen.update(curves=curves, points=points, title=title))
     mod.plot(result, tmp_path / "oracle.png")
     assert seen["curves"]["MLE: plain sampling over T"] == [(7.7, 10.0, 1.0), (7.8, 9.6, 0.9)]

@@ -8,8 +8,8 @@ from nltk.translate.bleu_score import SmoothingFunction
 from nltk.translate.bleu_score import corpus_bleu as nltk_corpus_bleu
 from nltk.translate.bleu_score import sentence_bleu as nltk_sentence_bleu
 
-from seqgan_gumbel import bleu
-from seqgan_gumbel.cli import main
+from seqgan_gumbel.metrics import bleu
+from seqgan_gumbel.cli.parser import main
 
 from conftest import COCO, needs_coco
 
@@ -149,7 +149,7 @@ def test_evaluate_text_errors(tmp_path, capsys):
 
 def test_text_evaluation_does_not_import_torch(tmp_path):
     (tmp_path / "h.txt").write_text("a b c\nb c d\n")
-    code = ("import sys; from seqgan_gumbel.cli import main; "
+    code = ("import sys; from seqgan_gumbel.cli.parser import main; "
             f"rc = main(['evaluate', '--samples', {str(tmp_path / 'h.txt')!r}, '--references', "
             f"{str(tmp_path / 'h.txt')!r}, '--self-bleu', '--json']); "
             "assert rc == 0; assert 'torch' not in sys.modules, 'torch was imported'")
@@ -162,7 +162,7 @@ def test_relgans_small_sample_protocol_is_the_mean_nltk_bleu_of_each_seeded_draw
     exactly the hypotheses that draw picked, and the draws must differ (they are random subsets)."""
     import numpy as np
 
-    from seqgan_gumbel.evaluation import small_sample_bleu
+    from seqgan_gumbel.metrics.text import small_sample_bleu
 
     rnd = random.Random(3)
     words = "a man rides horse on the beach two dogs play in snow".split()

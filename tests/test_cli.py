@@ -4,8 +4,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from seqgan_gumbel.cli import main
-from seqgan_gumbel.config import describe_keys
+from seqgan_gumbel.cli.parser import main
+from seqgan_gumbel.config.schema import describe_keys
 
 from conftest import run_cli
 
@@ -30,7 +30,7 @@ def test_dry_run_writes_the_whole_run_directory(dry_run_dir):
     adv = [r for r in rows if r["phase"] == "adv"]
     assert adv[0]["tau"] == 1.0 and adv[-1]["tau"] == pytest.approx(0.1)
     # The checkpoint holds weights, config and vocabulary, and loads without unpickling code.
-    from seqgan_gumbel.checkpoint import load_checkpoint
+    from seqgan_gumbel.storage.checkpoint import load_checkpoint
 
     outer = torch.load(dry_run_dir / "checkpoint.pt", weights_only=True)
     assert set(outer) == {"format", "sha256", "payload"}
@@ -151,7 +151,7 @@ def test_help_explains_every_option():
 
 
 def test_example_configs_load():
-    from seqgan_gumbel.config import load_config
+    from seqgan_gumbel.setup.config import load_config
 
     configs = sorted((Path(__file__).parents[1] / "configs").glob("*.toml"))
     assert configs

@@ -6,7 +6,7 @@ import shutil
 import pytest
 
 from conftest import ROOT, run_cli
-from seqgan_gumbel.config import load_config
+from seqgan_gumbel.setup.config import load_config
 
 OLD_RUN = ROOT / "tests" / "fixtures" / "run_v0_1"
 

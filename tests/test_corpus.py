@@ -4,11 +4,11 @@ from collections import Counter
 
 import pytest
 
-from seqgan_gumbel.config import load_config
-from seqgan_gumbel.corpus import read_lines, split_held_out, tokenizer_tokens, train_tokenizer
+from seqgan_gumbel.setup.config import load_config
+from seqgan_gumbel.data.corpus import read_lines, split_held_out, tokenizer_tokens, train_tokenizer
 from seqgan_gumbel.kinds.corpus import corpus_data
 from seqgan_gumbel.errors import UserError
-from seqgan_gumbel.vocab import SPECIALS
+from seqgan_gumbel.data.vocab import SPECIALS
 
 from conftest import COCO, needs_coco
 

@@ -2,12 +2,13 @@ import random
 
 import pytest
 
-from seqgan_gumbel.config import Config, from_dict, load_config, to_toml
-from seqgan_gumbel.corpus import read_sequences
+from seqgan_gumbel.config.schema import Config, from_dict, to_toml
+from seqgan_gumbel.setup.config import load_config
+from seqgan_gumbel.data.corpus import read_sequences
 from seqgan_gumbel.kinds.grammar import grammar_data
 from seqgan_gumbel.errors import UserError
-from seqgan_gumbel.grammar import load_grammar
-from seqgan_gumbel.vocab import SPECIALS
+from seqgan_gumbel.data.grammar import load_grammar
+from seqgan_gumbel.data.vocab import SPECIALS
 
 
 def test_vocab_is_deterministic_and_round_trips(tmp_path):

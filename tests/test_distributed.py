@@ -8,10 +8,10 @@ import sys
 import pytest
 import torch
 
-from seqgan_gumbel.checkpoint import load_checkpoint
-from seqgan_gumbel.config import load_config
-from seqgan_gumbel.generator import Generator
-from seqgan_gumbel.training import train
+from seqgan_gumbel.storage.checkpoint import load_checkpoint
+from seqgan_gumbel.setup.config import load_config
+from seqgan_gumbel.models.generator import Generator
+from seqgan_gumbel.training.start import train
 
 # Dropout and minibatch statistics draw per process and see only a process's rows, so the
 # comparison with one process turns them off; everything else is the default recipe.

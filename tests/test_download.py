@@ -5,8 +5,8 @@ from functools import partial
 
 import pytest
 
-from seqgan_gumbel.cli import main
-from seqgan_gumbel.download import DATASETS, RemoteFile, download
+from seqgan_gumbel.cli.parser import main
+from seqgan_gumbel.data.download import DATASETS, RemoteFile, download
 from seqgan_gumbel.errors import UserError
 
 from conftest import COCO, needs_coco

@@ -4,10 +4,10 @@ import json
 import pytest
 import torch
 
-from seqgan_gumbel.config import load_config
-from seqgan_gumbel.generator import Generator
-from seqgan_gumbel.trainer import Trainer
-from seqgan_gumbel.training import train
+from seqgan_gumbel.setup.config import load_config
+from seqgan_gumbel.models.generator import Generator
+from seqgan_gumbel.training.trainer import Trainer
+from seqgan_gumbel.training.start import train
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 
@@ -30,7 +30,7 @@ def test_training_on_the_gpu(tmp_path, extra):
 
 @pytest.mark.parametrize("relaxed", [False, True])
 def test_cuda_graph_sampler_replays_fresh_noise_and_current_weights(relaxed):
-    from seqgan_gumbel.graphs import GraphedSampler
+    from seqgan_gumbel.models.graphs import GraphedSampler
 
     torch.manual_seed(0)
     gen = Generator(9, 6, 10, 8, bos=1, eos=2, pad=0, banned=(0, 1, 3)).cuda()
@@ -50,7 +50,7 @@ def test_cuda_graph_sampler_replays_fresh_noise_and_current_weights(relaxed):
 
 
 def test_cuda_graphs_are_captured_in_training(tmp_path):
-    from seqgan_gumbel.graphs import GraphedSampler
+    from seqgan_gumbel.models.graphs import GraphedSampler
 
     trainer = Trainer(load_config(None, TINY + ["train.cuda_graphs=true"]), tmp_path / "t", progress=False)
     trainer.adversarial_step(0.5)
@@ -58,7 +58,7 @@ def test_cuda_graphs_are_captured_in_training(tmp_path):
 
 
 def test_lean_convolutions_match_the_plain_ones_on_the_gpu():
-    from seqgan_gumbel.discriminator import conv_relu_max
+    from seqgan_gumbel.models.discriminator import conv_relu_max
 
     torch.manual_seed(0)
     convs = torch.nn.ModuleList(torch.nn.Conv1d(1, f, w) for w, f in ((2, 4), (5, 3))).cuda()
@@ -75,7 +75,7 @@ def test_oracle_data_is_the_same_on_every_device():
     """A benchmark run in pieces on different machines must train on the same sequences: they are
     drawn on the CPU whatever the device, and the oracle itself moves to the device."""
     from seqgan_gumbel.kinds.oracle import oracle_data
-    from seqgan_gumbel.vocab import N_SPECIALS
+    from seqgan_gumbel.data.vocab import N_SPECIALS
 
     dc = load_config(None, ["data.kind=oracle", "data.num_train=200", "data.num_test=100"]).data
     cpu, gpu = oracle_data(dc, "cpu"), oracle_data(dc, "cuda")

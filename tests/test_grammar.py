@@ -7,7 +7,7 @@ import pytest
 from scipy import stats
 
 from seqgan_gumbel.errors import UserError
-from seqgan_gumbel.grammar import Grammar, Rule, load_grammar, parse_grammar
+from seqgan_gumbel.data.grammar import Grammar, Rule, load_grammar, parse_grammar
 
 
 def enumerate_language(g: Grammar) -> set[tuple[str, ...]]:

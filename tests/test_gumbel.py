@@ -3,7 +3,7 @@ import pytest
 import torch
 from scipy import stats
 
-from seqgan_gumbel.gumbel import gumbel_noise, gumbel_softmax
+from seqgan_gumbel.models.gumbel import gumbel_noise, gumbel_softmax
 
 
 def test_gumbel_max_is_distributed_as_softmax():
@@ -92,7 +92,7 @@ def test_rejects_nonpositive_tau():
 
 def test_a_token_of_probability_zero_is_never_drawn_even_for_u_zero():
     """u = 0 (one float32 draw in 2^24) once returned token 0, <pad>, whatever its probability."""
-    from seqgan_gumbel.gumbel import categorical, search_cdf
+    from seqgan_gumbel.models.gumbel import categorical, search_cdf
 
     inf = float("inf")
     logits = torch.tensor([-inf, -inf, -inf, 0.3, -inf, 1.2, -inf])       # leading and trailing zeros

@@ -15,7 +15,7 @@ import torch
 
 from conftest import ROOT, run_cli
 from test_resume import SMALL, _sets
-from seqgan_gumbel.checkpoint import FORMAT, load_checkpoint, save_checkpoint
+from seqgan_gumbel.storage.checkpoint import FORMAT, load_checkpoint, save_checkpoint
 
 OLD_RUN = ROOT / "tests" / "fixtures" / "run_v0_1"
 TINY = ["--set", "data.num_train=200", "--set", "data.num_test=50", "--set", "train.batch_size=16",
@@ -174,7 +174,8 @@ def test_damaged_checkpoints_of_every_shape(place):
 
 
 def test_no_traceback_for_an_internal_error_only_a_line_and_a_file(monkeypatch, capsys):
-    from seqgan_gumbel import cli, commands
+    from seqgan_gumbel import cli
+    from seqgan_gumbel.cli import commands
 
     def broken(args):
         raise RuntimeError("boom")
@@ -202,8 +203,9 @@ def test_overwrite_replaces_only_the_runs_files(place):
 
 
 def test_a_failed_overwrite_puts_the_old_run_back(place, monkeypatch):
-    from seqgan_gumbel import training
-    from seqgan_gumbel.config import dry_run, load_config
+    from seqgan_gumbel.training import start as training
+    from seqgan_gumbel.setup.config import dry_run
+    from seqgan_gumbel.setup.config import load_config
 
     out = place / "r"
     training.train(dry_run(load_config(None, [])), out, progress=False)
@@ -290,9 +292,10 @@ def load_step(out: Path) -> int:
 
 
 def test_weights_that_overflow_are_never_checkpointed(tmp_path):
-    from seqgan_gumbel.config import dry_run, load_config
-    from seqgan_gumbel.stopping import NonFiniteLoss
-    from seqgan_gumbel.trainer import Trainer
+    from seqgan_gumbel.setup.config import dry_run
+    from seqgan_gumbel.setup.config import load_config
+    from seqgan_gumbel.training.stopping import NonFiniteLoss
+    from seqgan_gumbel.training.trainer import Trainer
 
     out = tmp_path / "r"
     out.mkdir()

@@ -30,8 +30,8 @@ class AlternatingKind(DataKind):
 
     @classmethod
     def from_config(cls, cfg, device):
-        from seqgan_gumbel.data import SequenceData
-        from seqgan_gumbel.vocab import Vocab
+        from seqgan_gumbel.data.sequences import SequenceData
+        from seqgan_gumbel.data.vocab import Vocab
 
         words = [tuple("ab"[(i + k) % 2] for k in range(n)) for n in range(1, 7) for i in range(2)]
         train = [words[i % len(words)] for i in range(cfg.data.num_train)]
@@ -42,7 +42,7 @@ class AlternatingKind(DataKind):
 
     @classmethod
     def from_run(cls, run):
-        from seqgan_gumbel.corpus import read_sequences
+        from seqgan_gumbel.data.corpus import read_sequences
 
         test = read_sequences(run.directory / "alternating_test.txt")
         return cls(run.vocab.encode_batch(test, run.max_len + 1))
@@ -79,7 +79,7 @@ def alternating():
 
 
 def test_a_registered_kind_trains_evaluates_and_sweeps(alternating, tmp_path):
-    from seqgan_gumbel.sweep import sweep
+    from seqgan_gumbel.evaluation.sweep import sweep
 
     run = sg.train({"data": {"kind": "alternating", "num_train": 256}}, tmp_path / "run",
                    overrides={"train.mle_steps": 150, "train.adv_steps": 3, "train.log_every": 50,
@@ -104,7 +104,7 @@ def test_an_unregistered_kind_is_a_user_error_naming_the_choices():
 def test_training_evaluate_and_sweep_share_the_kinds_figures(tmp_path):
     """The grammar kind's figures of one set of samples agree wherever they are reported."""
     from seqgan_gumbel.kinds import EvalOptions, GrammarKind
-    from seqgan_gumbel.grammar import load_grammar
+    from seqgan_gumbel.data.grammar import load_grammar
 
     kind = GrammarKind(load_grammar("arith"), train=[("x", "+", "y")])
     samples = ["x + y", "x + y", "( x", "y * x"]

@@ -1,9 +1,9 @@
 import pytest
 import torch
 
-from seqgan_gumbel.discriminator import CNNDiscriminator, LSTMDiscriminator, minibatch_std
-from seqgan_gumbel.generator import FEEDBACK_MODES, Generator, end_mask, one_hot
-from seqgan_gumbel.losses import LOSSES, discriminator_loss, generator_loss, gradient_penalty
+from seqgan_gumbel.models.discriminator import CNNDiscriminator, LSTMDiscriminator, minibatch_std
+from seqgan_gumbel.models.generator import FEEDBACK_MODES, Generator, end_mask, one_hot
+from seqgan_gumbel.models.losses import LOSSES, discriminator_loss, generator_loss, gradient_penalty
 
 V, T = 9, 8  # ids: 0 pad, 1 bos, 2 eos, 3 unk, then 5 tokens
 
@@ -85,7 +85,7 @@ def test_whole_sampled_sequences_follow_the_model_distribution(temperature):
 def test_drawn_tokens_do_not_depend_on_how_many_rows_are_worked_on_at_once(monkeypatch):
     # On the CPU the [rows, V] logits are computed CPU_ROWS rows at a time to stay in the cache;
     # the random stream is dealt per step over the whole batch, so the draws are the same.
-    import seqgan_gumbel.generator as generator
+    import seqgan_gumbel.models.generator as generator
 
     gen = Generator(9, 4, 6, 6, bos=1, eos=2, pad=0, banned=(0, 1))
     drawn = []
@@ -186,7 +186,7 @@ def test_losses_closed_forms():
 def test_latent_z_likelihood_is_the_prior_sample_estimate():
     # With latent z, NLL_gen is -log mean_k p(x | z_k) over K prior draws; check against a direct
     # computation with the same draws, and that a z-free generator ignores K.
-    from seqgan_gumbel.run import generator_nll
+    from seqgan_gumbel.models.drawing import generator_nll
 
     gen = make_gen(z_dim=3)
     tokens = torch.tensor([[4, 5, 2, 0, 0, 0, 0, 0], [6, 7, 8, 2, 0, 0, 0, 0]])
@@ -205,7 +205,7 @@ def test_latent_z_likelihood_is_the_prior_sample_estimate():
 
 @pytest.mark.parametrize("channels,length", [(3, 40), (1, 6), (1, 37)])
 def test_lean_conv_max_equals_the_plain_one_with_gradients_and_double_backward(channels, length):
-    from seqgan_gumbel import discriminator
+    from seqgan_gumbel.models import discriminator
 
     torch.manual_seed(0)
     convs = torch.nn.ModuleList(torch.nn.Conv1d(channels, f, w) for w, f in ((2, 4), (5, 3), (3, 6)))
@@ -260,7 +260,7 @@ def test_sampling_without_relaxation_returns_tokens_only():
 
 
 def test_dropout_keeps_each_unit_with_probability_one_minus_p_and_rescales():
-    from seqgan_gumbel.discriminator import Dropout
+    from seqgan_gumbel.models.discriminator import Dropout
 
     torch.manual_seed(0)
     d = Dropout(0.25)
@@ -275,7 +275,7 @@ def test_dropout_keeps_each_unit_with_probability_one_minus_p_and_rescales():
 
 @pytest.mark.parametrize("shared", [True, False])
 def test_fused_highway_gate_gradients_and_second_derivatives(shared):
-    from seqgan_gumbel.discriminator import _HighwayGate
+    from seqgan_gumbel.models.discriminator import _HighwayGate
 
     torch.manual_seed(0)
     h, g, y = (torch.randn(4, 5, dtype=torch.float64, requires_grad=True) for _ in range(3))

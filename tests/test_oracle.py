@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import torch
 
-from seqgan_gumbel.cli import main
+from seqgan_gumbel.cli.parser import main
 from seqgan_gumbel.errors import UserError
-from seqgan_gumbel.oracle import load_oracle, random_oracle
+from seqgan_gumbel.data.oracle import load_oracle, random_oracle
 
 from conftest import ORACLE, ROOT, needs_oracle, run_cli
 
@@ -53,7 +53,7 @@ def test_oracle_sampling_follows_its_own_distribution():
 def test_oracle_draws_match_a_whole_batch_reference_however_many_rows_are_computed_at_once(monkeypatch):
     # The reference: every row of a batch at once, one uniform per row and step dealt from the
     # seeded stream step by step, the token found on the cumulative softmax.
-    import seqgan_gumbel.oracle as oracle_module
+    import seqgan_gumbel.data.oracle as oracle_module
 
     o = random_oracle(4, vocab=40, emb=5, hidden=6)
     stream, ref = torch.Generator().manual_seed(9), []

@@ -11,12 +11,12 @@ import pytest
 import torch
 
 from seqgan_gumbel import api
-from seqgan_gumbel.cli import main
+from seqgan_gumbel.cli.parser import main
 from seqgan_gumbel.errors import UserError
-from seqgan_gumbel.oracle import random_oracle
-from seqgan_gumbel.ratio import load_ratio
-from seqgan_gumbel.ratio_fit import RatioConfig, fit_ratio
-from seqgan_gumbel.samplers import Guided, Plain
+from seqgan_gumbel.data.oracle import random_oracle
+from seqgan_gumbel.ratio.model import load_ratio
+from seqgan_gumbel.ratio.fit import RatioConfig, fit_ratio
+from seqgan_gumbel.ratio.samplers import Guided, Plain
 
 SPACE = torch.tensor(list(itertools.product(range(4, 7), repeat=3)))
 

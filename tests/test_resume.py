@@ -8,8 +8,8 @@ import time
 import pytest
 import torch
 
-from seqgan_gumbel.checkpoint import load_checkpoint
-from seqgan_gumbel.cli import main
+from seqgan_gumbel.storage.checkpoint import load_checkpoint
+from seqgan_gumbel.cli.parser import main
 from seqgan_gumbel.errors import UserError
 
 from conftest import ROOT, run_cli
@@ -129,10 +129,10 @@ def test_damaged_checkpoint_is_refused_and_the_previous_one_survives(reference, 
 
 
 def test_non_finite_loss_stops_and_names_the_last_good_checkpoint(tmp_path, monkeypatch):
-    from seqgan_gumbel.config import load_config
-    from seqgan_gumbel.generator import Generator
-    from seqgan_gumbel.stopping import NonFiniteLoss
-    from seqgan_gumbel.training import train
+    from seqgan_gumbel.setup.config import load_config
+    from seqgan_gumbel.models.generator import Generator
+    from seqgan_gumbel.training.stopping import NonFiniteLoss
+    from seqgan_gumbel.training.start import train
 
     real = Generator.token_nll
     calls = {"n": 0}

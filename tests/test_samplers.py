@@ -11,10 +11,10 @@ import torch
 from scipy.stats import chisquare
 
 from seqgan_gumbel.errors import UserError
-from seqgan_gumbel.generator import Generator
-from seqgan_gumbel.oracle import random_oracle
-from seqgan_gumbel.ratio import ExactRatio
-from seqgan_gumbel.samplers import SIR, Guided, Plain, Rejection, make_sampler
+from seqgan_gumbel.models.generator import Generator
+from seqgan_gumbel.data.oracle import random_oracle
+from seqgan_gumbel.ratio.model import ExactRatio
+from seqgan_gumbel.ratio.samplers import SIR, Guided, Plain, Rejection, make_sampler
 
 V, L, N = 3, 3, 20000
 SPACE = torch.tensor(list(itertools.product(range(4, 4 + V), repeat=L)))     # [27, 3] generator ids
@@ -138,7 +138,7 @@ def test_bad_sampling_options_are_refused(models):
 def test_guide_with_end_tokens_samples_its_own_likelihood():
     """Sequences of every length (the end token may come at any step, rows leave the batch when
     they end): the guided draws follow the guide's own likelihood, which sums to 1."""
-    from seqgan_gumbel.ratio import PrefixRatio
+    from seqgan_gumbel.ratio.model import PrefixRatio
 
     torch.manual_seed(1)
     gen = Generator(6, 4, 5, 3, bos=1, eos=2, pad=0, banned=(0, 1, 3)).eval()

@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from seqgan_gumbel.schedules import SCHEDULES, jang_rate, temperature
+from seqgan_gumbel.models.schedules import SCHEDULES, jang_rate, temperature
 
 ANNEALING = [s for s in SCHEDULES if s != "constant"]
 
@@ -58,7 +58,7 @@ def test_unknown_schedule():
 
 
 def test_linear_lr_decay_falls_by_equal_steps_to_one_step_above_zero():
-    from seqgan_gumbel.schedules import lr_factor
+    from seqgan_gumbel.models.schedules import lr_factor
 
     assert [lr_factor("constant", s, 4) for s in range(4)] == [1.0] * 4
     assert [lr_factor("linear", s, 4) for s in range(4)] == [1.0, 0.75, 0.5, 0.25]

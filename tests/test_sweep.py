@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from seqgan_gumbel.cli import main
+from seqgan_gumbel.cli.parser import main
 
 TEXT = ["a man rides a horse on the beach", "two dogs play in the snow", "a cat sleeps on a sofa",
         "the horse eats hay in the barn", "a dog runs on the beach", "two cats play with a ball"] * 10

@@ -1,7 +1,7 @@
 import torch
 
-from seqgan_gumbel.cli import main
-from seqgan_gumbel.toy import ToyConfig, total_variation, train_toy
+from seqgan_gumbel.cli.parser import main
+from seqgan_gumbel.training.toy import ToyConfig, total_variation, train_toy
 
 
 def test_toy_learns_the_categorical_distribution():

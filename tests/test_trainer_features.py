@@ -5,12 +5,12 @@ import time
 import pytest
 import torch
 
-from seqgan_gumbel.checkpoint import load_checkpoint
-from seqgan_gumbel.cli import main
-from seqgan_gumbel.config import load_config
-from seqgan_gumbel.discriminator import CNNDiscriminator
+from seqgan_gumbel.storage.checkpoint import load_checkpoint
+from seqgan_gumbel.cli.parser import main
+from seqgan_gumbel.setup.config import load_config
+from seqgan_gumbel.models.discriminator import CNNDiscriminator
 from seqgan_gumbel.errors import UserError
-from seqgan_gumbel.training import train
+from seqgan_gumbel.training.start import train
 
 TINY = ["data.num_train=300", "data.num_test=200", "train.batch_size=16", "train.mle_steps=30",
         "train.adv_steps=4", "train.log_every=5", "train.eval_samples=16", "train.eval_test=200",
@@ -77,7 +77,7 @@ def test_pretrained_generator_is_saved_and_reused(tmp_path):
         train(load_config(None, TINY + ["data.grammar=kusner", f"train.init_generator={a / 'pretrained.pt'}"]),
               tmp_path / "c", progress=False)
     with pytest.raises(UserError, match="generator-only"):
-        from seqgan_gumbel.training import resume
+        from seqgan_gumbel.training.start import resume
         resume(a / "pretrained.pt")
 
 
@@ -99,7 +99,7 @@ def test_warm_up_in_epochs_stops_early_on_the_validation_split_and_keeps_the_bes
 
 
 def test_the_validation_split_is_seeded_disjoint_and_never_the_test_split():
-    from seqgan_gumbel.trainer import Trainer
+    from seqgan_gumbel.training.trainer import Trainer
 
     def split(seed):
         t = Trainer(load_config(None, TINY + ["data.validation_fraction=0.25", f"train.seed={seed}"]), None,
@@ -167,7 +167,7 @@ def test_relgan_discriminator_trains(tmp_path):
 
 @pytest.mark.parametrize("relgan", [False, True])
 def test_bf16_autocast_trains_with_fp32_noise_and_losses(tmp_path, relgan):
-    from seqgan_gumbel.generator import Generator
+    from seqgan_gumbel.models.generator import Generator
 
     out = tmp_path / "bf16"
     # relgan: one-channel representations, so the lean convolutions and the fused gate run in bf16.
@@ -195,7 +195,7 @@ def test_cuda_graphs_on_the_cpu_is_a_user_error(tmp_path):
 
 
 def test_linear_lr_decay_sets_both_adversarial_learning_rates_each_iteration():
-    from seqgan_gumbel.trainer import Trainer
+    from seqgan_gumbel.training.trainer import Trainer
 
     cfg = load_config(None, TINY + ["train.mle_steps=0", "train.lr_decay=linear", "train.g_lr=4e-3",
                                     "train.d_lr=2e-3", "log.report=false"])
@@ -212,7 +212,7 @@ def test_linear_lr_decay_sets_both_adversarial_learning_rates_each_iteration():
 
 
 def test_weight_average_is_the_exponential_moving_average_of_the_trained_weights():
-    from seqgan_gumbel.averaging import WeightAverage
+    from seqgan_gumbel.training.averaging import WeightAverage
 
     model = torch.nn.Linear(2, 1, bias=False)
     avg = WeightAverage(model, 0.75)
@@ -230,9 +230,9 @@ def test_a_run_with_averaging_and_lr_decay_resumes_bit_identical_and_saves_the_a
     import os
     import signal
 
-    from seqgan_gumbel.stopping import Interrupted
-    from seqgan_gumbel.trainer import Trainer
-    from seqgan_gumbel.training import resume
+    from seqgan_gumbel.training.stopping import Interrupted
+    from seqgan_gumbel.training.trainer import Trainer
+    from seqgan_gumbel.training.start import resume
 
     items = TINY + ["train.adv_steps=12", "train.g_average=0.9", "train.lr_decay=linear", "train.threads=1",
                     "train.checkpoint_every=0", "log.report=false"]

@@ -3,10 +3,10 @@
     from seqgan_gumbel.kinds import KINDS
     KINDS.register(MyKind)        # MyKind.name becomes a value of data.kind
 """
-from .base import Axis, DataKind, EvalOptions, Registry, held_out_nll
-from .corpus import CorpusKind
-from .grammar import GrammarKind
-from .oracle import OracleKind
+from seqgan_gumbel.kinds.base import Axis, DataKind, EvalOptions, Registry, held_out_nll
+from seqgan_gumbel.kinds.corpus import CorpusKind
+from seqgan_gumbel.kinds.grammar import GrammarKind
+from seqgan_gumbel.kinds.oracle import OracleKind
 
 KINDS = Registry({k.name: k for k in (GrammarKind, CorpusKind, OracleKind)})
 

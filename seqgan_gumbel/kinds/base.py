@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from ..errors import UserError
+from seqgan_gumbel.errors import UserError
 
 if TYPE_CHECKING:
-    from ..data import SequenceData
-    from ..generator import Generator
-    from ..run import LoadedRun
+    from seqgan_gumbel.data.sequences import SequenceData
+    from seqgan_gumbel.models.generator import Generator
+    from seqgan_gumbel.setup.runs import LoadedRun
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,7 @@ def held_out_nll(gen: Generator | None, test_ids, temperature: float = 1.0, limi
     gen may be a sampler of samplers.py (a guided or filtered generator at its own temperature)."""
     if gen is None or test_ids is None:
         return {}
-    from ..run import generator_nll
+    from seqgan_gumbel.models.drawing import generator_nll
 
     ids = test_ids if limit is None else test_ids[:limit]
     if hasattr(gen, "held_out"):      # a sampler (samplers.py): the likelihood of what it samples, with its SE

@@ -9,8 +9,8 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from ..errors import UserError
-from .base import Axis, DataKind, EvalOptions, held_out_nll
+from seqgan_gumbel.errors import UserError
+from seqgan_gumbel.kinds.base import Axis, DataKind, EvalOptions, held_out_nll
 
 TRAIN_ORDERS = (2, 3, 4, 5)   # the BLEU orders logged during training and swept
 AUTO_MAX_LEN = 1000           # data.max_len = 0 takes the longest line, up to this many tokens
@@ -27,7 +27,7 @@ def _fit(id_lists: list[list[int]], max_len: int, overlong: str) -> tuple[list[l
 def _automatic_max_len(path: str, lines: list[str], ids: list[list[int]]) -> int:
     """The longest line's token count; one pathological line (a whole file without newlines,
     say) would make every sequence that long, so past AUTO_MAX_LEN it is refused."""
-    from ..corpus import line_number
+    from seqgan_gumbel.data.corpus import line_number
 
     longest = max(range(len(ids)), key=lambda i: len(ids[i]))
     if len(ids[longest]) > AUTO_MAX_LEN:
@@ -39,9 +39,9 @@ def _automatic_max_len(path: str, lines: list[str], ids: list[list[int]]) -> int
 
 def corpus_data(dc, seed: int) -> SequenceData:
     """A text corpus (one sentence per line) tokenized with a tokenizer trained on its training part."""
-    from ..corpus import read_lines, split_held_out, tokenizer_tokens, train_tokenizer
-    from ..data import SequenceData
-    from ..vocab import Vocab
+    from seqgan_gumbel.data.corpus import read_lines, split_held_out, tokenizer_tokens, train_tokenizer
+    from seqgan_gumbel.data.sequences import SequenceData
+    from seqgan_gumbel.data.vocab import Vocab
 
     if not dc.path:
         raise UserError("data.kind = corpus needs data.path, the training text (one sentence per line)")
@@ -99,20 +99,20 @@ class CorpusKind(DataKind):
 
     @classmethod
     def from_run(cls, run) -> CorpusKind:
-        from ..evaluation import encode_lines, read_text_lines
+        from seqgan_gumbel.metrics.text import encode_lines, read_text_lines
 
         test_file = run.directory / "test.txt"
         refs = read_text_lines(test_file, "test file", False)
         return cls(refs, encode_lines(run, refs), run=run, source=str(test_file))
 
     def write_files(self, out: Path) -> None:
-        from ..data import write_lines
+        from seqgan_gumbel.data.sequences import write_lines
 
         write_lines(out / "test.txt", self.data.test_lines)
         (out / "tokenizer.json").write_text(self.data.tokenizer_json, encoding="utf-8")
 
     def _text(self, samples, orders, **kw) -> dict:
-        from ..evaluation import text_scores
+        from seqgan_gumbel.metrics.text import text_scores
 
         return text_scores(samples, self.references, orders=orders, **kw)
 
@@ -130,7 +130,7 @@ class CorpusKind(DataKind):
                   **self._text(samples, opts.orders, self_bleu=opts.self_bleu, smoothing=opts.smoothing,
                                corpus_level=opts.corpus_level)}
         if gen is not None and self.run is not None:
-            from ..evaluation import likelihoods, read_text_lines
+            from seqgan_gumbel.metrics.text import likelihoods, read_text_lines
 
             train = read_text_lines(self.run.directory / "train.txt", "training file", False)
             result.update(likelihoods(self.run, self.test_lines, train))     # at temperature 1, as 0.1 reported

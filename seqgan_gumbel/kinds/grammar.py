@@ -9,8 +9,8 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from ..errors import UserError
-from .base import Axis, DataKind, EvalOptions, held_out_nll
+from seqgan_gumbel.errors import UserError
+from seqgan_gumbel.kinds.base import Axis, DataKind, EvalOptions, held_out_nll
 
 HELD_OUT_CAP = 2000   # held-out grammar strings drawn for the NLL (data.num_test, at most this)
 
@@ -23,9 +23,9 @@ def grammar_data(grammar, path: str, num_train: int, seed: int,
                  num_test: int = 0) -> SequenceData:
     """A file of token sequences when a path is given, else num_train strings from the grammar
     (and num_test held-out strings drawn with another seed)."""
-    from ..corpus import read_sequences
-    from ..data import SequenceData
-    from ..vocab import Vocab
+    from seqgan_gumbel.data.corpus import read_sequences
+    from seqgan_gumbel.data.sequences import SequenceData
+    from seqgan_gumbel.data.vocab import Vocab
 
     if path:
         seqs = read_sequences(path)
@@ -80,7 +80,7 @@ class GrammarKind(DataKind):
 
     @classmethod
     def from_config(cls, cfg, device) -> GrammarKind:
-        from ..grammar import load_grammar
+        from seqgan_gumbel.data.grammar import load_grammar
 
         dc = cfg.data
         grammar = load_grammar(dc.grammar, dc.max_len or None) if dc.grammar else None
@@ -89,7 +89,7 @@ class GrammarKind(DataKind):
 
     @classmethod
     def from_run(cls, run) -> GrammarKind:
-        from ..corpus import read_sequences
+        from seqgan_gumbel.data.corpus import read_sequences
 
         train_file, test_file = run.directory / "train.txt", run.directory / "test.txt"
         train = read_sequences(train_file, what="training file") if train_file.is_file() else None
@@ -100,14 +100,14 @@ class GrammarKind(DataKind):
         return cls(run.grammar, train, test_ids)
 
     def write_files(self, out: Path) -> None:
-        from ..data import write_lines
+        from seqgan_gumbel.data.sequences import write_lines
 
         if self.data is not None and self.data.test_ids is not None:
             vocab = self.data.vocab
             write_lines(out / "test.txt", (vocab.text(vocab.decode(r)) for r in self.data.test_ids.tolist()))
 
     def _scores(self, samples: list[str], train=None) -> dict:
-        from ..grammar_metrics import grammar_scores
+        from seqgan_gumbel.metrics.grammar import grammar_scores
 
         return grammar_scores(_tokens(samples), self.grammar, train)
 

@@ -7,16 +7,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .base import Axis, DataKind, EvalOptions, held_out_nll
+from seqgan_gumbel.kinds.base import Axis, DataKind, EvalOptions, held_out_nll
 
 
 def oracle_data(dc, device: str = "cpu") -> SequenceData:
     """num_train / num_test sequences drawn from the oracle (the published one, or a seeded random one)."""
-    from ..data import SequenceData
+    from seqgan_gumbel.data.sequences import SequenceData
     import torch
 
-    from ..oracle import Oracle, load_oracle, random_oracle
-    from ..vocab import N_SPECIALS, SPECIALS, Vocab
+    from seqgan_gumbel.data.oracle import Oracle, load_oracle, random_oracle
+    from seqgan_gumbel.data.vocab import N_SPECIALS, SPECIALS, Vocab
 
     # The sequences are drawn on the CPU whatever the device, so that a run (or a benchmark run in
     # pieces) trains and is scored on the same data on every machine: CUDA's random stream is not
@@ -53,8 +53,8 @@ class OracleKind(DataKind):
 
     @classmethod
     def from_run(cls, run) -> OracleKind:
-        from ..evaluation import oracle_test_ids
-        from ..oracle import load_oracle
+        from seqgan_gumbel.metrics.text import oracle_test_ids
+        from seqgan_gumbel.data.oracle import load_oracle
 
         source = run.directory / "oracle.npz"
         oracle = load_oracle(source)
@@ -62,8 +62,8 @@ class OracleKind(DataKind):
         return cls(oracle, test_ids, source=str(source))
 
     def write_files(self, out: Path) -> None:
-        from ..data import write_lines
-        from ..vocab import N_SPECIALS
+        from seqgan_gumbel.data.sequences import write_lines
+        from seqgan_gumbel.data.vocab import N_SPECIALS
 
         self.oracle.save(out / "oracle.npz")
         # The held-out oracle samples, as oracle token ids, for NLL_test in evaluate and sweep.
@@ -71,14 +71,14 @@ class OracleKind(DataKind):
                                       for row in self.data.test_ids.tolist()))
 
     def _ids(self, samples: list[str], where: str = "drawn") -> list[list[int]]:
-        from ..oracle import parse_id_sequences
+        from seqgan_gumbel.data.oracle import parse_id_sequences
 
         return parse_id_sequences(samples, self.oracle.vocab_size, where)
 
     def _nll_oracle(self, samples: list[str]) -> float:
         import torch
 
-        from ..oracle import nll_of_sequences
+        from seqgan_gumbel.data.oracle import nll_of_sequences
 
         ids = self._ids(samples)
         if len({len(s) for s in ids}) == 1:
@@ -92,7 +92,7 @@ class OracleKind(DataKind):
         return {"nll_oracle": self._nll_oracle(samples)} | held_out_nll(gen, self.test_ids)
 
     def full_figures(self, samples, gen, opts: EvalOptions) -> dict:
-        from ..oracle import nll_of_sequences
+        from seqgan_gumbel.data.oracle import nll_of_sequences
 
         result = {"oracle": self.source, **nll_of_sequences(self.oracle, self._ids(samples, opts.samples_name))}
         return result | held_out_nll(gen, self.test_ids, opts.temperature)

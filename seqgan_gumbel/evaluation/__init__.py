@@ -1,0 +1,1 @@
+"""Judging finished runs: the quality-diversity sweep over sampling temperatures."""

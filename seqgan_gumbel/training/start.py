@@ -1,0 +1,86 @@
+"""Starting a run and resuming a stopped one: everything a user can get wrong is checked first."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import torch
+
+from seqgan_gumbel.training import distributed
+from seqgan_gumbel.storage.checkpoint import RESUME_KEYS, load_checkpoint, require
+from seqgan_gumbel.config.schema import Config, stderr_notice
+from seqgan_gumbel.errors import UserError
+from seqgan_gumbel.storage.paths import output_dir
+from seqgan_gumbel.storage.jsonl import truncate_metrics
+from seqgan_gumbel.training.rundir import (RunLock, check_run_dir, prepare_run_dir, remove_stale_temporaries,
+                                           restore_previous_run)
+from seqgan_gumbel.training.trainer import Trainer
+
+
+def set_threads(cfg: Config, dist: distributed.Dist) -> None:
+    """train.threads, or under torchrun on CPUs the cores shared out among the local processes
+    (more threads than cores makes OpenMP's waiting threads spin against each other)."""
+    if cfg.train.threads > 0:
+        torch.set_num_threads(cfg.train.threads)
+    elif dist.active and not torch.cuda.is_available():
+        torch.set_num_threads(max(1, (os.cpu_count() or 1) // dist.local_world))
+
+
+def train(cfg: Config, out: str | Path, *, overwrite: bool = False, progress: bool = True,
+          dist: distributed.Dist | None = None) -> dict:
+    """Train one run into the directory `out`; returns its summary.
+    dist: this process's place in a torchrun launch (None: a single process)."""
+    out, dist = Path(out), dist or distributed.Dist()
+    output_dir(out, "--out")
+    set_threads(cfg, dist)
+    trainer = Trainer(cfg, out, progress=progress, dist=dist)  # loads data, builds models: may raise UserError
+    check_run_dir(out, overwrite)
+    if not dist.main:
+        distributed.barrier(dist)
+        return trainer.run()
+    made = [p for p in (out, *out.parents) if not p.exists()]
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        with RunLock(out, stderr_notice):
+            prepare_run_dir(out, overwrite)
+            distributed.barrier(dist)
+            try:
+                return trainer.run()
+            except BaseException:
+                restore_previous_run(out)        # a no-op once the new run has its first checkpoint
+                raise
+    finally:
+        for p in made:                           # folders made for a run that wrote nothing
+            if p.is_dir() and not any(p.iterdir()):
+                p.rmdir()
+
+
+def resume(run_or_checkpoint: str | Path, overrides: list[str] | None = None, *, progress: bool = True,
+           dist: distributed.Dist | None = None) -> dict:
+    """Continue a stopped run from its newest checkpoint (or the given checkpoint file)."""
+    from seqgan_gumbel.setup.config import apply_overrides
+    from seqgan_gumbel.config.schema import from_dict
+
+    p = Path(run_or_checkpoint)
+    out = p if p.is_dir() else p.parent
+    state = load_checkpoint(p)
+    if "generator" in state and "opt_g" not in state:
+        raise UserError(f"{p} is a generator-only checkpoint (pretrained.pt), not a run to resume")
+    require(state, RESUME_KEYS, p, "a run to resume")
+    cfg = from_dict(state["config"], "checkpoint config")
+    apply_overrides(cfg, overrides or [])
+    dist = dist or distributed.Dist()
+    set_threads(cfg, dist)
+    trainer = Trainer(cfg, out, progress=progress, dist=dist)
+    trainer.restore(state)
+    if trainer.global_step >= trainer.total and (out / "summary.json").is_file():
+        raise UserError(f"run {out} is already complete ({trainer.global_step} steps); "
+                        f"raise train.adv_steps with --set to train further")
+    if not dist.main:
+        distributed.barrier(dist)
+        return trainer.run(resumed=True)
+    with RunLock(out, stderr_notice):
+        remove_stale_temporaries(out, stderr_notice)
+        truncate_metrics(out / "metrics.jsonl", trainer.global_step, stderr_notice)
+        distributed.barrier(dist)
+        return trainer.run(resumed=True)
