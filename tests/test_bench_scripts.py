@@ -29,6 +29,7 @@ def test_curve_gap_interpolates_the_mle_curve_at_the_gan_points_diversity():
 
 
 @pytest.mark.skipif(not (ROOT.parent / "shared" / "data" / "oracle").is_dir(), reason="needs ../shared/data/oracle")
+@pytest.mark.slow
 def test_oracle_benchmark_end_to_end_at_a_tiny_size(tmp_path):
     def bench(*extra):
         r = subprocess.run([sys.executable, ROOT / "scripts" / "bench_seeds.py", "oracle", "--seeds", "0,1", "--num", "200",
@@ -100,6 +101,7 @@ def test_oracle_benchmark_end_to_end_at_a_tiny_size(tmp_path):
     assert c["variants"]["gan"]["seeds"]["0"]["nll_oracle"] == e["variants"]["gan"]["seeds"]["0"]["nll_oracle"]
 
 
+@pytest.mark.slow
 def test_grammar_benchmark_runs_in_pieces_and_plots_its_curves(tmp_path):
     """Seeds run in two invocations merge into one file; a measured seed is skipped, not rerun."""
     def bench(seeds):
@@ -160,6 +162,7 @@ def _stop_part_way(cmd, metrics, step=40):
 
 
 @pytest.mark.skipif(not (ROOT.parent / "shared" / "data" / "oracle").is_dir(), reason="needs ../shared/data/oracle")
+@pytest.mark.slow
 def test_oracle_benchmark_stopped_part_way_resumes_from_its_checkpoint_and_skips_finished_seeds(tmp_path):
     cmd = _tiny_oracle_bench(tmp_path)
     metrics = tmp_path / "runs" / "oracle-cpu" / "mle-s0" / "metrics.jsonl"
@@ -184,6 +187,7 @@ def test_oracle_benchmark_stopped_part_way_resumes_from_its_checkpoint_and_skips
 
 
 @pytest.mark.skipif(not (ROOT.parent / "shared" / "data" / "oracle").is_dir(), reason="needs ../shared/data/oracle")
+@pytest.mark.slow
 def test_a_stopped_run_goes_on_elsewhere_from_its_kept_snapshot_and_a_lost_one_is_not_dropped_silently(tmp_path):
     """A clone holds the results, not the runs folder: the run resumes from the snapshot kept with
     its results. Without that snapshot the recorded steps cannot be resumed: the benchmark refuses

@@ -93,6 +93,7 @@ def test_orders_are_checked():
 
 
 @needs_coco
+@pytest.mark.slow
 def test_coco_sample_matches_nltk_against_all_test_references():
     refs = [l.split() for l in (COCO / "test.txt").read_text().splitlines() if l.split()]
     train = [l.split() for l in (COCO / "train.txt").read_text().splitlines()]

@@ -19,6 +19,7 @@ def dry_run_dir(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 def test_dry_run_writes_the_whole_run_directory(dry_run_dir):
     names = {p.name for p in dry_run_dir.iterdir()}
     assert {"config.toml", "vocab.json", "train.txt", "metrics.jsonl", "checkpoint.pt",
@@ -168,6 +169,7 @@ def test_default_run_directories_never_collide(tmp_path, monkeypatch, capsys):
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message for a machine without a GPU")
+@pytest.mark.slow
 def test_train_device_flag(tmp_path):
     r = run_cli("train", "--device", "cuda", "--dry-run", "--quiet", "--out", tmp_path / "g")
     assert r.returncode == 2 and "no CUDA GPU is available" in r.stderr and not (tmp_path / "g").exists()

@@ -11,6 +11,7 @@ from seqgan_gumbel.setup.config import load_config
 OLD_RUN = ROOT / "tests" / "fixtures" / "run_v0_1"
 
 
+@pytest.mark.slow
 def test_an_old_run_samples_evaluates_and_resumes(tmp_path):
     run = tmp_path / "old"
     shutil.copytree(OLD_RUN, run)
@@ -53,6 +54,7 @@ def _close(a, b) -> bool:
     return a == b
 
 
+@pytest.mark.slow
 def test_the_dry_run_logs_the_figures_0_1_0_logged(tmp_path):
     r = run_cli("train", "--dry-run", "--quiet", "--out", tmp_path / "r")
     assert r.returncode == 0, r.stderr

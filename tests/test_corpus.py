@@ -111,6 +111,7 @@ def test_corpus_errors(tmp_path):
 
 
 @needs_coco
+@pytest.mark.slow
 def test_short_coco_run_writes_decoded_text(tmp_path):
     from conftest import ROOT, run_cli
 

@@ -43,6 +43,7 @@ def assert_same_weights(a: dict, b: dict) -> None:
 
 
 @pytest.mark.parametrize("relaxed", [False, True])
+@pytest.mark.slow
 def test_two_processes_match_one_with_the_same_global_batch_and_resume(tmp_path, relaxed):
     settings = SETTINGS + ([f"discriminator.input={'relaxed' if relaxed else 'one-hot'}"])
     one = tmp_path / "one"

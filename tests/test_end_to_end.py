@@ -27,6 +27,7 @@ def test_default_run_reaches_the_validity_and_diversity_targets(tmp_path):
 
 
 @pytest.mark.parametrize("config", sorted(p.name for p in (ROOT / "configs").glob("*.toml")))
+@pytest.mark.slow
 def test_every_example_config_runs_at_small_size(config, tmp_path):
     text = (ROOT / "configs" / config).read_text()
     for name in ("coco", "oracle"):

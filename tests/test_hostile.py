@@ -156,6 +156,7 @@ def _seal(path: Path, inner) -> None:
                 "payload": torch.frombuffer(bytearray(payload), dtype=torch.uint8)}, path)
 
 
+@pytest.mark.slow
 def test_damaged_checkpoints_of_every_shape(place):
     from fractions import Fraction
 
@@ -189,6 +190,7 @@ def test_no_traceback_for_an_internal_error_only_a_line_and_a_file(monkeypatch, 
     path.unlink()
 
 
+@pytest.mark.slow
 def test_overwrite_replaces_only_the_runs_files(place):
     out = place / "r"
     assert run_cli("train", "--dry-run", "--quiet", "--out", out, *TINY).returncode == 0
@@ -222,6 +224,7 @@ def test_a_failed_overwrite_puts_the_old_run_back(place, monkeypatch):
     assert snapshot(out) == before
 
 
+@pytest.mark.slow
 def test_a_run_directory_in_use_is_refused_and_a_dead_holders_lock_is_broken(place):
     out = place / "r"
     assert run_cli("train", "--dry-run", "--quiet", "--out", out, *TINY).returncode == 0
@@ -241,6 +244,7 @@ def test_a_run_directory_in_use_is_refused_and_a_dead_holders_lock_is_broken(pla
     assert not (out / ".lock").exists()
 
 
+@pytest.mark.slow
 def test_two_runs_started_at_once_on_one_folder(place):
     out = place / "r"
     cmd = [sys.executable, "-m", "seqgan_gumbel", "train", "--dry-run", "--quiet", "--out", str(out), *TINY]
@@ -254,6 +258,7 @@ def test_two_runs_started_at_once_on_one_folder(place):
     assert [r["global_step"] for r in rows] == sorted({r["global_step"] for r in rows})   # one run's log
 
 
+@pytest.mark.slow
 def test_a_kill_while_appending_to_metrics_resumes_bit_identical(place):
     ref, out = place / "ref", place / "killed"
     assert run_cli("train", "--quiet", "--out", ref, *_sets(SMALL)).returncode == 0
@@ -309,6 +314,7 @@ def test_weights_that_overflow_are_never_checkpointed(tmp_path):
     assert (out / "checkpoint.pt").read_bytes() == good
 
 
+@pytest.mark.slow
 def test_sigterm_during_the_final_sampling_says_how_to_finish(place):
     out = place / "r"
     settings = ["train.mle_steps=5", "train.adv_steps=2", "train.checkpoint_every=0", "train.num_samples=400000",

@@ -81,6 +81,7 @@ def test_random_oracle_is_seeded():
 
 
 @needs_oracle
+@pytest.mark.slow
 def test_published_oracle_scores_its_own_samples_at_5_75():
     o = load_oracle(ORACLE)
     nll = o.nll(o.sample(10_000, 20, seed=0))
@@ -120,6 +121,7 @@ def test_evaluate_oracle_command(tmp_path, capsys):
     assert "0..29" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_short_oracle_training_run_lowers_nll_oracle(tmp_path):
     params = ["--oracle-params", ORACLE] if ORACLE.is_file() else ["--set", "data.kind=oracle"]
     out = tmp_path / "o"

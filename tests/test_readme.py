@@ -5,6 +5,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from conftest import ROOT
 
 
@@ -35,6 +37,7 @@ def test_readme_opens_with_the_two_setup_commands_and_stays_short():
         assert f"]({link})" in text and (ROOT / link).is_file(), link
 
 
+@pytest.mark.slow
 def test_the_python_example_runs_as_written(tmp_path):
     code = (ROOT / "README.md").read_text().split("```python", 1)[1].split("```", 1)[0]
     assert len(code.strip().splitlines()) <= 12

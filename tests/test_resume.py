@@ -64,6 +64,7 @@ def _resume(out, *extra):
     return r
 
 
+@pytest.mark.slow
 def test_sigterm_twice_then_resume_is_bit_identical(reference, tmp_path):
     out = tmp_path / "run"
     proc = _start(out)
@@ -92,6 +93,7 @@ def test_sigterm_twice_then_resume_is_bit_identical(reference, tmp_path):
     assert (out / "samples.txt").read_text() == (reference / "samples.txt").read_text()
 
 
+@pytest.mark.slow
 def test_kill_between_checkpoints_then_resume_is_bit_identical(reference, tmp_path):
     out = tmp_path / "run"
     proc = _start(out)

@@ -25,6 +25,7 @@ def runs(tmp_path_factory):
 @pytest.mark.parametrize("kind, keys", [("grammar", {"valid", "nll_valid", "unique"}),
                                         ("oracle", {"nll_oracle", "nll_test"}),
                                         ("corpus", {"bleu", "self_bleu"})])
+@pytest.mark.slow
 def test_sweep_writes_curves(runs, kind, keys, tmp_path, capsys):
     out = tmp_path / "sw"
     assert main(["sweep", "--run", str(runs[kind]), "--temperatures", "0.3,1.0,2.0", "--num", "200",

@@ -17,6 +17,7 @@ TINY = ["data.num_train=300", "data.num_test=200", "train.batch_size=16", "train
         "train.num_samples=10", "discriminator.num_filters=8"]
 
 
+@pytest.mark.slow
 def test_wandb_offline_run_files_hold_the_metrics(tmp_path, monkeypatch):
     pytest.importorskip("wandb")
     monkeypatch.setenv("WANDB_MODE", "offline")
