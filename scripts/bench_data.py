@@ -15,8 +15,7 @@ from pathlib import Path
 
 import torch
 
-from seqgan_gumbel.setup.config import load_config
-from seqgan_gumbel.data.sequences import corpus_data
+import seqgan_gumbel as sg
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -30,17 +29,17 @@ def main() -> None:
     args = ap.parse_args()
     rows = {}
     for tokenizer in ("word", "bpe"):
-        cfg = load_config(None, ["data.kind=corpus", f"data.path={args.train}", f"data.test_path={args.test}",
+        cfg = sg.load_config(None, ["data.kind=corpus", f"data.path={args.train}", f"data.test_path={args.test}",
                                  f"data.tokenizer={tokenizer}"])
         times = []
         for _ in range(args.repeat):
             t0 = time.perf_counter()
-            data = corpus_data(cfg.data, 0)
+            data = sg.KINDS.get("corpus").from_config(cfg, "cpu").data     # the corpus kind builds its data
             times.append(time.perf_counter() - t0)
         rows[tokenizer] = {"median_s": round(statistics.median(times), 4), "min_s": round(min(times), 4),
                            "train_lines": data.stats["train"], "test_lines": data.stats["test"],
                            "vocab": len(data.vocab), "batch_tensor": list(data.ids.shape)}
-    result = {"what": "read train+test, train the tokenizer, encode, pack into [N, T] tensors",
+    result = {"what": "the corpus data kind built from its config: read train+test, train the tokenizer, encode, pack into [N, T] tensors",
               "files": [args.train, args.test], "repeat": args.repeat, "results": rows,
               "machine": f"{platform.machine()}, {torch.get_num_threads()} torch threads",
               "torch": torch.__version__}

@@ -607,3 +607,18 @@ def test_bench_state_packs_what_the_next_piece_needs_and_unpacks_in_place(tmp_pa
     snapshot = dst / "results/oracle/full_runs/gan-s0/resume"
     assert (snapshot / "checkpoint.pt").read_bytes() == blob and (snapshot / "metrics.jsonl").read_bytes() == b"metrics.jsonl"
     assert not (snapshot / "checkpoint.prev.pt").exists() and not (dst / "results/oracle/full_runs/mle-s0").exists()
+
+
+@pytest.mark.parametrize("script", sorted(p.name for p in (ROOT / "scripts").glob("*.py")))
+def test_every_script_imports_and_answers_help(script):
+    """A script whose imports went stale (bench_data.py called a function that had moved) fails
+    here, not on the day someone needs its numbers; the helper modules the scripts share import."""
+    path = ROOT / "scripts" / script
+    if '__name__ == "__main__"' in path.read_text():
+        r = subprocess.run([sys.executable, path, "--help"], capture_output=True, text=True, cwd=ROOT, timeout=120)
+        assert r.returncode == 0, r.stderr[-2000:]
+        assert "usage" in r.stdout.lower(), r.stdout[:500]
+    else:
+        r = subprocess.run([sys.executable, "-c", f"import {path.stem}"], capture_output=True, text=True,
+                           cwd=ROOT / "scripts", timeout=120)
+        assert r.returncode == 0, r.stderr[-2000:]
