@@ -2,7 +2,7 @@
 
 Trains each variant (the default with one thing changed) for one seed, draws 2,000 samples,
 scores them against the grammar, and saves results/arith/ablation.json and .md (the table in
-docs/results.md). Each variant takes a few minutes on 2 CPU cores.
+docs/results/grammars.md). Each variant takes a few minutes on 2 CPU cores.
 
     .venv/bin/python scripts/ablate_arith.py [--only NAME ...] [--threads N]
 """

@@ -12,7 +12,7 @@ Saves results/grammar/<grammar>.json (every seed with its wall time and threads,
 figures at every log step; mean and std) after every seed: seeds already there are skipped
 (--fresh reruns them), so a benchmark can be run in pieces or side by side (two processes of
 one thread each, --seeds 0 and --seeds 1,2, say). scripts/render_docs.py turns the files
-into the tables of docs/results.md and the README; scripts/plot_scratch.py draws the curves.
+into the tables of docs/results/grammars.md and the README; scripts/plot_scratch.py draws the curves.
 
     .venv/bin/python scripts/bench_grammar.py [--grammars arith,kusner] [--variants mle,gan,scratch]
         [--seeds 0,1,2] [--threads N] [--fresh] [--set KEY=VALUE ...] [--results DIR]

@@ -10,7 +10,7 @@ sampling temperatures; mean and std over the seeds; the quality-diversity plot.
 (mle-s<seed>, gan-s<seed>); results go to results/<benchmark>/<name>.json and <name>_sweep.png
 (name: --name, default the size), with each run's metrics.jsonl, summary.json, bench_pieces.json
 and config.json (the committed config's name and the run's overrides) in <name>_runs/;
-scripts/render_docs.py turns them into the tables of docs/results.md and the README.
+scripts/render_docs.py turns them into the tables of docs/results/ and the README.
 
 A benchmark runs in pieces: the result file is written after every seed, and a seed already in
 it is skipped; a run stopped part-way (Ctrl-C, SIGTERM, a time limit, another day, another
@@ -223,7 +223,7 @@ def one_seed(args, bench: str, key: str, seed: int, config: Path, mle_runs: Path
 def rebuild_warmup(bench: str, seed: int, mle_dir: Path, kept: Path, device: str) -> dict:
     """Train a GAN seed's warm-up again from the MLE run's recorded config.json (config, overrides,
     seed) into mle_dir, and compare its digest with the recorded one (warmup.json). On the CPU a
-    warm-up is bit-identical on the same machine, not across machines (docs/results.md): a
+    warm-up is bit-identical on the same machine, not across machines (docs/results/published-sizes.md): a
     mismatch is reported and recorded with the GAN seed, not refused."""
     if not (kept / "config.json").is_file():
         raise SystemExit(f"bench_seeds: {bench} gan seed {seed}: no warm-up generator in {mle_dir} and no record "

@@ -4,7 +4,8 @@
     .venv/bin/python scripts/render_docs.py --check  # exit 1 if any rendered block is out of date
 
 Each table sits between `<!-- results:NAME -->` and `<!-- /results -->`; the README holds one
-headline table per benchmark, docs/results.md and docs/performance.md every table.
+headline table per benchmark, the pages of docs/results/ (one per benchmark, each opening with that
+headline) and docs/performance.md every table.
 """
 from __future__ import annotations
 
@@ -380,7 +381,7 @@ def headline_coco() -> str:
     full, note = headline_rows("coco", ks)
     return ("| MS COCO captions | BLEU-2 | BLEU-3 | BLEU-4 | BLEU-5 | Self-BLEU-4 |\n|---|---|---|---|---|---|\n"
             + "\n".join(full + rows) + f"\n\nOurs: 10,000 samples against all 10,000 test captions; CPU size: "
-            f"{_where_short(d)}; {note}. RelGAN's own 100-hypothesis BLEU: docs/results.md.")
+            f"{_where_short(d)}; {note}. RelGAN's own 100-hypothesis BLEU: docs/results/published-sizes.md.")
 
 TABLES = {"arith_default": arith_default, "arith_ablation": arith_ablation, "arith_schedule": arith_schedule,
           "bleu_bench": bleu_bench, "data_bench": data_bench, "train_bench": train_bench, "gpu_bench": gpu_bench,
@@ -393,7 +394,8 @@ TABLES = {"arith_default": arith_default, "arith_ablation": arith_ablation, "ari
           "headline_ratio": headline_ratio, "ratio_arith_prefix": ratio_arith_prefix,
           "ratio_speed": ratio_speed, "full_oracle": lambda: oracle_size("full"),
           "light_oracle": lambda: oracle_size("light"), "full_coco": coco_full, "mle_ablation": mle_ablation}
-FILES = ("README.md", "docs/results.md", "docs/performance.md")
+FILES = ("README.md", *sorted(f"docs/results/{p.name}" for p in (ROOT / "docs" / "results").glob("*.md")),
+         "docs/performance.md")
 
 
 def render(text: str) -> str:

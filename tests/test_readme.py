@@ -47,3 +47,18 @@ def test_the_python_example_runs_as_written(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     assert (tmp_path / "runs" / "demo" / "checkpoint.pt").is_file()
     assert "valid " in done.stdout and "{2: " in done.stdout
+
+
+def test_docs_pages_stay_short_and_their_links_resolve():
+    """One page per benchmark, none over 300 lines; every relative link (README, docs/) names a file that exists."""
+    import re
+
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+    long = {p.relative_to(ROOT).as_posix(): n for p in pages[1:] if (n := len(p.read_text().splitlines())) > 300}
+    assert not long, f"docs pages over 300 lines: {long}"
+    broken = []
+    for page in pages:
+        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", page.read_text()):
+            if not target.startswith(("http://", "https://")) and not (page.parent / target).exists():
+                broken.append(f"{page.relative_to(ROOT)} -> {target}")
+    assert not broken, broken
