@@ -12,10 +12,10 @@ from seqgan_gumbel.config.values import convert as _convert
 from seqgan_gumbel.errors import UserError
 from seqgan_gumbel.storage.paths import input_file
 
-# The allowed values live here, so reading and validating a config needs no torch.
+# The allowed values of the choices that are not registries (losses: models/losses.LOSSES; critics:
+# models/critics.CRITICS; tau schedules: models/schedules.SCHEDULES; data kinds: kinds.KINDS).
 FEEDBACK_MODES = ("soft", "hard", "straight-through")
 CRITIC_INPUTS = ("one-hot", "relaxed")
-LOSSES = ("standard", "rsgan", "wgan-gp", "hinge")
 HIGHWAYS = ("gated", "shared")
 PRECISIONS = ("fp32", "bf16")
 LR_DECAYS = ("constant", "linear")

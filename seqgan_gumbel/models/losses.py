@@ -1,37 +1,58 @@
 """GAN losses on discriminator outputs (real scores, fake scores), each a (d_loss, g_loss) pair."""
 from __future__ import annotations
 
+from types import MappingProxyType
+
 import torch
 import torch.nn.functional as F
 
-from seqgan_gumbel.config.schema import LOSSES  # noqa: F401  (the names this module implements)
+
+# Each loss: (what the critic minimises without the gradient penalty, what the generator
+# minimises), on the critic's scores of real and fake batches. The names are train.loss's values;
+# validation asks this table, so a loss added here is a loss the config accepts.
+def _standard_d(real, fake):
+    return (F.binary_cross_entropy_with_logits(real, torch.ones_like(real))
+            + F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake)))
+
+
+def _standard_g(real, fake):      # the non-saturating -log D(G(z))
+    return F.binary_cross_entropy_with_logits(fake, torch.ones_like(fake))
+
+
+def _rsgan_d(real, fake):
+    diff = real - fake
+    return F.binary_cross_entropy_with_logits(diff, torch.ones_like(diff))
+
+
+def _rsgan_g(real, fake):
+    diff = fake - real
+    return F.binary_cross_entropy_with_logits(diff, torch.ones_like(diff))
+
+
+def _wasserstein_d(real, fake):
+    return fake.mean() - real.mean()
+
+
+def _hinge_d(real, fake):
+    return F.relu(1 - real).mean() + F.relu(1 + fake).mean()
+
+
+def _minus_fake(real, fake):
+    return -fake.mean()
+
+
+LOSSES = MappingProxyType({"standard": (_standard_d, _standard_g), "rsgan": (_rsgan_d, _rsgan_g),
+                           "wgan-gp": (_wasserstein_d, _minus_fake), "hinge": (_hinge_d, _minus_fake)})
 
 
 def discriminator_loss(kind: str, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
     """Loss the discriminator minimises (without the gradient penalty)."""
-    if kind == "standard":
-        return (F.binary_cross_entropy_with_logits(real, torch.ones_like(real))
-                + F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake)))
-    if kind == "rsgan":
-        diff = real - fake
-        return F.binary_cross_entropy_with_logits(diff, torch.ones_like(diff))
-    if kind == "wgan-gp":
-        return fake.mean() - real.mean()
-    if kind == "hinge":
-        return F.relu(1 - real).mean() + F.relu(1 + fake).mean()
-    raise ValueError(f"unknown loss {kind!r}")
+    return LOSSES[kind][0](real, fake)
 
 
 def generator_loss(kind: str, real: torch.Tensor | None, fake: torch.Tensor) -> torch.Tensor:
     """Loss the generator minimises; the standard loss is the non-saturating -log D(G(z))."""
-    if kind == "standard":
-        return F.binary_cross_entropy_with_logits(fake, torch.ones_like(fake))
-    if kind == "rsgan":
-        diff = fake - real
-        return F.binary_cross_entropy_with_logits(diff, torch.ones_like(diff))
-    if kind in ("wgan-gp", "hinge"):
-        return -fake.mean()
-    raise ValueError(f"unknown loss {kind!r}")
+    return LOSSES[kind][1](real, fake)
 
 
 def gradient_penalty(critic, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:

@@ -8,7 +8,7 @@ import torch
 
 from seqgan_gumbel.storage.checkpoint import GENERATOR_KEYS, load_checkpoint, require
 from seqgan_gumbel.config.schema import Config, from_dict
-from seqgan_gumbel.models.discriminator import CNNDiscriminator, LSTMDiscriminator
+from seqgan_gumbel.models.critics import CRITICS
 from seqgan_gumbel.errors import UserError
 from seqgan_gumbel.models.drawing import draw_ids
 from seqgan_gumbel.models.generator import Generator
@@ -24,12 +24,7 @@ def build_generator(cfg: Config, vocab: Vocab, seq_len: int, banned: tuple[int, 
 
 
 def build_discriminator(cfg: Config, vocab: Vocab) -> torch.nn.Module:
-    d = cfg.discriminator
-    if d.kind == "lstm":
-        return LSTMDiscriminator(len(vocab), d.emb_dim, d.hidden_dim, d.dropout, d.minibatch_std, vocab.pad,
-                                 d.per_step)
-    return CNNDiscriminator(len(vocab), d.emb_dim, tuple(d.filter_widths), d.num_filters,
-                            d.dropout, d.minibatch_std, d.num_rep, vocab.pad, d.highway, d.head_hidden)
+    return CRITICS[cfg.discriminator.kind](cfg.discriminator, len(vocab), vocab.pad)
 
 
 def resolve_device(name: str, local_rank: int | None = None, fix: str = "--set train.device=cpu") -> torch.device:

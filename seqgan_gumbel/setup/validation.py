@@ -1,7 +1,7 @@
 """One validation pass over a whole run config: every key's range, each error naming its key."""
 from __future__ import annotations
 
-from seqgan_gumbel.config.schema import CRITIC_INPUTS, FEEDBACK_MODES, HIGHWAYS, LOSSES, LR_DECAYS, PRECISIONS, Config
+from seqgan_gumbel.config.schema import CRITIC_INPUTS, FEEDBACK_MODES, HIGHWAYS, LR_DECAYS, PRECISIONS, Config
 from seqgan_gumbel.errors import UserError
 
 MAX_LEN = 10_000     # tokens a sequence may have: every batch is [rows, max_len + 1]
@@ -52,7 +52,9 @@ def _models(cfg: Config) -> None:
         need(v >= 1, key, f"must be at least 1, got {v}")
     need(g.z_dim >= 0, "generator.z_dim", "must be 0 or positive")
     need(g.feedback in FEEDBACK_MODES, "generator.feedback", f"choose one of {', '.join(FEEDBACK_MODES)}")
-    need(disc.kind in ("cnn", "lstm"), "discriminator.kind", "choose cnn or lstm")
+    from seqgan_gumbel.models.critics import CRITICS      # torch, loaded only when a config is checked
+
+    need(disc.kind in CRITICS, "discriminator.kind", f"choose one of {', '.join(CRITICS)}")
     need(not disc.per_step or (disc.kind == "lstm" and not disc.minibatch_std), "discriminator.per_step",
          "scores prefixes with the lstm critic, without the minibatch feature: set discriminator.kind=lstm "
          "and discriminator.minibatch_std=false")
@@ -92,6 +94,8 @@ def _train(tr) -> None:
     need(tr.adv_steps >= 0, "train.adv_steps", "must be 0 or positive")
     need(tr.mle_steps + tr.adv_steps > 0 or tr.mle_epochs > 0, "train.adv_steps",
          "mle_steps and adv_steps are both 0")
+    from seqgan_gumbel.models.losses import LOSSES
+
     need(tr.loss in LOSSES, "train.loss", f"choose one of {', '.join(LOSSES)}")
     for key, v in (("train.mle_lr", tr.mle_lr), ("train.g_lr", tr.g_lr), ("train.d_lr", tr.d_lr)):
         need(0 < v <= 10, key, f"must be in (0, 10] (Adam moves each weight by about this much a step), got {v}")
