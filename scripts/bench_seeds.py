@@ -74,24 +74,20 @@ def same_run(overrides: list[str]) -> list[str]:
 
 
 def train_or_resume(config: Path, overrides: list[str], out: Path, device: str) -> Trainer:
-    """A finished run as it is, an interrupted one resumed from its checkpoint, else a fresh run.
-    Returns the trainer, its generator restored."""
-    from seqgan_gumbel.storage.checkpoint import load_checkpoint
+    """A finished run as it is, an interrupted one resumed from its checkpoint (the package's one
+    resume path, under the run lock), else a fresh run. Returns the trainer, its generator restored."""
     from seqgan_gumbel.config.schema import from_dict
-    from seqgan_gumbel.training.rundir import CHECKPOINT_NAME, remove_stale_temporaries
-    from seqgan_gumbel.storage.jsonl import truncate_metrics
+    from seqgan_gumbel.storage.checkpoint import CHECKPOINT_NAME, load_checkpoint
+    from seqgan_gumbel.training.start import continue_run, resumed_trainer
 
     cfg = load_config(str(config), [*overrides, f"train.device={device}", "log.report=false"])
     if (out / CHECKPOINT_NAME).is_file():
         state = load_checkpoint(out)
         if from_dict(state["config"]).computation() != cfg.computation():
             raise SystemExit(f"{out}: its checkpoint was made with another config; remove the folder to start it afresh")
-        trainer = Trainer(cfg, out, progress=False)       # this piece's device, the checkpoint's state
-        trainer.restore(state)
+        trainer = resumed_trainer(out, state, cfg, progress=False)    # this piece's device, the checkpoint's state
         if trainer.global_step < trainer.total or not (out / "summary.json").is_file():
-            remove_stale_temporaries(out, print)
-            truncate_metrics(out / "metrics.jsonl", trainer.global_step, print)
-            trainer.run(resumed=True)
+            continue_run(trainer, out)
         return trainer
     prepare_run_dir(out, overwrite=True)
     trainer = Trainer(cfg, out, progress=False)

@@ -71,11 +71,27 @@ def resume(run_or_checkpoint: str | Path, overrides: list[str] | None = None, *,
     apply_overrides(cfg, overrides or [])
     dist = dist or distributed.Dist()
     set_threads(cfg, dist)
-    trainer = Trainer(cfg, out, progress=progress, dist=dist)
-    trainer.restore(state)
+    trainer = resumed_trainer(out, state, cfg, progress=progress, dist=dist)
     if trainer.global_step >= trainer.total and (out / "summary.json").is_file():
         raise UserError(f"run {out} is already complete ({trainer.global_step} steps); "
                         f"raise train.adv_steps with --set to train further")
+    return continue_run(trainer, out, dist)
+
+
+def resumed_trainer(out: Path, state: dict, cfg: Config, *, progress: bool = True,
+                    dist: distributed.Dist | None = None) -> Trainer:
+    """The trainer of a stopped run in out, restored from its checkpoint state with cfg (the
+    checkpoint's config, or one computing the same run on another device)."""
+    trainer = Trainer(cfg, out, progress=progress, dist=dist or distributed.Dist())
+    trainer.restore(state)
+    return trainer
+
+
+def continue_run(trainer: Trainer, out: Path, dist: distributed.Dist | None = None) -> dict:
+    """Train a restored trainer to its end under the run lock: stale temporaries removed, the log cut
+    back to the checkpoint (its later rows are logged again). The one way a run goes on: `train
+    --resume`, `sg.resume` and the benchmark scripts all come here."""
+    dist = dist or distributed.Dist()
     if not dist.main:
         distributed.barrier(dist)
         return trainer.run(resumed=True)
