@@ -16,19 +16,12 @@ import shutil
 from pathlib import Path
 
 from run_pieces import PIECES
-from seqgan_gumbel.storage.checkpoint import CHECKPOINT_NAME as CHECKPOINT, PREVIOUS_NAME
+from seqgan_gumbel.storage.checkpoint import CHECKPOINT_NAME as CHECKPOINT, PREVIOUS_NAME, sealed_digest
 from seqgan_gumbel.storage.jsonl import read_metrics
 
 RESUME = "resume"
 KEPT = ("metrics.jsonl", "summary.json", PIECES)
 PRETRAINED, WARMUP = "pretrained.pt", "warmup.json"
-
-
-def sealed_digest(path: Path) -> str:
-    """The SHA-256 a sealed checkpoint file carries of its payload (seqgan_gumbel.storage.checkpoint)."""
-    import torch
-
-    return torch.load(path, map_location="cpu", weights_only=True)["sha256"]
 
 
 def write_warmup(run: Path, keep: Path) -> None:

@@ -55,7 +55,7 @@ from seqgan_gumbel.training.stopping import Interrupted
 from seqgan_gumbel.training.trainer import Trainer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_keep import PRETRAINED, WARMUP, drop_snapshot, keep_run, sealed_digest, lost_dir, lost_steps, restore_run, set_aside  # noqa: E402  (sibling scripts)
+from bench_keep import PRETRAINED, WARMUP, drop_snapshot, keep_run, lost_dir, lost_steps, restore_run, sealed_digest, set_aside  # noqa: E402  (sibling scripts)
 from run_pieces import piece, pieces, total_wall  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -173,11 +173,11 @@ def one_seed(args, bench: str, key: str, seed: int, config: Path, mle_runs: Path
     if key == "mle":
         overrides.append("train.adv_steps=0")
     else:       # the warm-up is the MLE run's: start from its generator, skip the MLE phase
-        overrides += [f"train.init_generator={mle_dir / 'pretrained.pt'}", "train.mle_steps=0", "train.mle_epochs=0"]
-        kept = path.parent / f"{mle_runs.name.split('-', 1)[1]}_runs" / f"mle-s{seed}" / "pretrained.pt"
-        if not (mle_dir / "pretrained.pt").is_file() and kept.is_file():     # the local copy kept with the results
+        overrides += [f"train.init_generator={mle_dir / PRETRAINED}", "train.mle_steps=0", "train.mle_epochs=0"]
+        kept = path.parent / f"{mle_runs.name.split('-', 1)[1]}_runs" / f"mle-s{seed}" / PRETRAINED
+        if not (mle_dir / PRETRAINED).is_file() and kept.is_file():     # the local copy kept with the results
             mle_dir.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(kept, mle_dir / "pretrained.pt")
+            shutil.copyfile(kept, mle_dir / PRETRAINED)
         if not (mle_dir / PRETRAINED).is_file():        # a fresh clone: weights are not committed
             warmup = rebuild_warmup(bench, seed, mle_dir, kept.parent, args.device)
     keep = path.parent / f"{args.name or args.size}_runs" / out.name      # the training curves, kept with the results

@@ -102,7 +102,7 @@ class Run:
         return run_sampler(self.loaded, method, temperature=temperature, strength=strength, candidates=candidates)[0]
 
     def fit_ratio(self, *, progress: bool = False, **options) -> dict:
-        """Fit and save the run's ratio model (options: the fields of ratio_fit.RatioConfig); its report."""
+        """Fit and save the run's ratio model (options: the fields of ratio.fit.RatioConfig); its report."""
         from seqgan_gumbel.ratio.fit import RatioConfig, fit_and_save
 
         return fit_and_save(self.loaded, RatioConfig(**options), progress)

@@ -1,4 +1,4 @@
-"""What each seqgan-gumbel command does; cli.py parses the arguments and reports errors."""
+"""What each seqgan-gumbel command does; parser.py parses the arguments and reports errors."""
 from __future__ import annotations
 
 import json
@@ -7,7 +7,7 @@ from pathlib import Path
 
 from seqgan_gumbel.errors import UserError
 from seqgan_gumbel.storage.paths import output_dir, output_file
-from seqgan_gumbel.cli.ratio import fit_ratio  # noqa: F401  (the fit-ratio command; cli.py finds it here)
+from seqgan_gumbel.cli.ratio import fit_ratio  # noqa: F401  (the fit-ratio command; parser.py finds it here)
 
 
 def train(args) -> int:

@@ -1,4 +1,4 @@
-"""Run configuration: dataclasses with defaults, a TOML file, --set overrides, one validation pass."""
+"""Run configuration: dataclasses with defaults, a TOML file, --set overrides (validated in setup/)."""
 from __future__ import annotations
 
 import dataclasses

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from seqgan_gumbel.config.schema import stderr_notice
+from seqgan_gumbel.errors import UserError
+
 
 def _pyplot():
     import matplotlib
@@ -13,8 +16,6 @@ def _pyplot():
 
 def check_picture_path(path: str | Path, flag: str) -> None:
     """A picture file matplotlib can write, judged by its extension before any work is done."""
-    from seqgan_gumbel.errors import UserError
-
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     kinds = FigureCanvasAgg.get_supported_filetypes()
@@ -133,14 +134,11 @@ def _title(run_dir: Path) -> str:
 
 def run_report(run_dir: str | Path, num_samples: int = 8) -> Path:
     """run_dir/report.png: losses, the relaxation temperature, the data's metrics over steps, a few samples."""
-    from seqgan_gumbel.errors import UserError
-
     run_dir = Path(run_dir)
     metrics = run_dir / "metrics.jsonl"
     if not metrics.is_file():
         raise UserError(f"{run_dir} has no metrics.jsonl; pass a run directory written by train")
-    from seqgan_gumbel.config.schema import stderr_notice
-    from seqgan_gumbel.storage.jsonl import read_metrics
+    from seqgan_gumbel.storage.jsonl import read_metrics      # storage.checkpoint loads torch
 
     rows = read_metrics(metrics, stderr_notice)
     samples_file = run_dir / "samples.txt"

@@ -7,7 +7,7 @@ Both models here answer the same three questions:
     start(batch) / step(prev, state) the increment for every possible next token [B, V] at once,
                                      scaled, for the token-level guide (samplers.Guided)
 
-PrefixRatio is learned (ratio_fit.py): an LSTM whose vocabulary-sized head gives the increments,
+PrefixRatio is learned (ratio/fit.py): an LSTM whose vocabulary-sized head gives the increments,
 so a sequence's logit is the sum of its per-step increments and one pass scores every prefix.
 ExactRatio is the truth where it is known (the SeqGAN oracle): log p_oracle - log p_T, step by
 step; it is the ceiling a perfect ratio model gives.

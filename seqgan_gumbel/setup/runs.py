@@ -10,6 +10,8 @@ from seqgan_gumbel.storage.checkpoint import GENERATOR_KEYS, load_checkpoint, re
 from seqgan_gumbel.config.schema import Config, from_dict
 from seqgan_gumbel.models.critics import CRITICS
 from seqgan_gumbel.errors import UserError
+from seqgan_gumbel.kinds import KINDS
+from seqgan_gumbel.setup.validation import validate
 from seqgan_gumbel.models.drawing import draw_ids
 from seqgan_gumbel.models.generator import Generator
 from seqgan_gumbel.data.grammar import Grammar, load_grammar
@@ -74,8 +76,6 @@ class LoadedRun:
 
     def kind(self):
         """The run's data kind, read back from its directory: what scores its samples."""
-        from seqgan_gumbel.kinds import KINDS
-
         return KINDS.get(self.config.data.kind).from_run(self)
 
 
@@ -85,8 +85,6 @@ def load_run(run_dir: str | Path, device: str = "cpu") -> LoadedRun:
     require(state, GENERATOR_KEYS, run_dir, "a run's checkpoint")
     try:
         cfg = from_dict(state["config"], "checkpoint config")
-        from seqgan_gumbel.setup.validation import validate
-
         validate(cfg)
         vocab = Vocab(tuple(state["vocab"]), state.get("decoder", "space"))
         max_len, fixed = int(state["max_len"]), bool(state.get("fixed_length", False))

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from seqgan_gumbel.config.schema import CRITIC_INPUTS, FEEDBACK_MODES, HIGHWAYS, LR_DECAYS, PRECISIONS, Config
 from seqgan_gumbel.errors import UserError
+from seqgan_gumbel.kinds import KINDS
+from seqgan_gumbel.models.schedules import SCHEDULES, jang_rate
 
 MAX_LEN = 10_000     # tokens a sequence may have: every batch is [rows, max_len + 1]
 
@@ -23,8 +25,6 @@ def validate(cfg: Config) -> None:
 
 
 def _data(d) -> None:
-    from seqgan_gumbel.kinds import KINDS
-
     need(d.kind in KINDS.names(), "data.kind", f"choose one of {', '.join(KINDS.names())}")
     KINDS.get(d.kind).check_config(d)
     need(d.num_train >= 1, "data.num_train", "must be at least 1")
@@ -69,8 +69,6 @@ def _models(cfg: Config) -> None:
 
 
 def _relaxation(cfg: Config) -> None:
-    from seqgan_gumbel.models.schedules import SCHEDULES
-
     t, tr = cfg.relaxation, cfg.train
     need(t.schedule in SCHEDULES, "relaxation.schedule", f"choose one of {', '.join(SCHEDULES)}")
     need(0 < t.tau_start <= 1e4, "relaxation.tau_start", "must be positive (at most 1e4)")
@@ -79,7 +77,6 @@ def _relaxation(cfg: Config) -> None:
     if t.schedule == "jang":
         need(t.tau_end <= t.tau_start, "relaxation.tau_end", "jang anneals down: needs tau_end <= tau_start")
         if t.rate > 0:
-            from seqgan_gumbel.models.schedules import jang_rate
             needed = jang_rate(t.tau_start, t.tau_end, tr.adv_steps)
             need(t.rate >= needed, "relaxation.rate",
                  f"{t.rate} never reaches tau_end in {tr.adv_steps} steps; use at least {needed:.6g} or 0")

@@ -82,7 +82,8 @@ def _torch_load(source, path: Path, what: str):
                         f"it is damaged or not a seqgan_gumbel checkpoint") from None
 
 
-def _read(path: Path) -> dict:
+def _sealed(path: Path) -> tuple[str, bytes]:
+    """(SHA-256, payload bytes) of a sealed file, the digest checked."""
     outer = _torch_load(path, path, "outer file")
     if not isinstance(outer, dict) or outer.get("format") != FORMAT:
         raise UserError(f"checkpoint {path} is not a {FORMAT} checkpoint; "
@@ -91,8 +92,19 @@ def _read(path: Path) -> dict:
     if not isinstance(payload, torch.Tensor) or payload.dtype != torch.uint8:
         raise UserError(f"checkpoint {path} has no payload; it is damaged")
     payload = payload.numpy().tobytes()
-    if hashlib.sha256(payload).hexdigest() != outer.get("sha256"):
+    digest = hashlib.sha256(payload).hexdigest()
+    if digest != outer.get("sha256"):
         raise UserError(f"checkpoint {path} fails its SHA-256 check: it was altered or damaged on disk")
+    return digest, payload
+
+
+def sealed_digest(path: str | Path) -> str:
+    """The checked SHA-256 of a checkpoint file's sealed state: equal digests, equal weights and state."""
+    return _sealed(Path(path))[0]
+
+
+def _read(path: Path) -> dict:
+    _, payload = _sealed(path)
     state = _torch_load(io.BytesIO(payload), path, "sealed state")
     if not isinstance(state, dict):
         raise UserError(f"checkpoint {path} holds a {type(state).__name__}, not a run's state; it is damaged")

@@ -14,6 +14,7 @@ from seqgan_gumbel.storage.checkpoint import CHECKPOINT_NAME, PREVIOUS_NAME, ato
 from seqgan_gumbel.config.schema import to_toml
 from seqgan_gumbel.data.sequences import write_lines
 from seqgan_gumbel.errors import UserError
+from seqgan_gumbel.metrics.plots import run_report
 
 RUN_MARKERS = ("config.toml", CHECKPOINT_NAME, "metrics.jsonl")
 # Everything a run writes into its directory: --overwrite replaces these and nothing else.
@@ -154,8 +155,6 @@ class RunFiles:
         atomic_write_bytes(self.out / "summary.json", lambda f: f.write(text.encode("utf-8")))
 
     def report(self) -> None:
-        from seqgan_gumbel.metrics.plots import run_report
-
         run_report(self.out)
 
 

@@ -8,7 +8,8 @@ import torch
 
 from seqgan_gumbel.training import distributed
 from seqgan_gumbel.storage.checkpoint import RESUME_KEYS, load_checkpoint, require
-from seqgan_gumbel.config.schema import Config, stderr_notice
+from seqgan_gumbel.config.schema import Config, from_dict, stderr_notice
+from seqgan_gumbel.setup.config import apply_overrides
 from seqgan_gumbel.errors import UserError
 from seqgan_gumbel.storage.paths import output_dir
 from seqgan_gumbel.storage.jsonl import truncate_metrics
@@ -58,9 +59,6 @@ def train(cfg: Config, out: str | Path, *, overwrite: bool = False, progress: bo
 def resume(run_or_checkpoint: str | Path, overrides: list[str] | None = None, *, progress: bool = True,
            dist: distributed.Dist | None = None) -> dict:
     """Continue a stopped run from its newest checkpoint (or the given checkpoint file)."""
-    from seqgan_gumbel.setup.config import apply_overrides
-    from seqgan_gumbel.config.schema import from_dict
-
     p = Path(run_or_checkpoint)
     out = p if p.is_dir() else p.parent
     state = load_checkpoint(p)
