@@ -22,6 +22,7 @@ from seqgan_gumbel.storage.jsonl import read_metrics
 RESUME = "resume"
 KEPT = ("metrics.jsonl", "summary.json", PIECES)
 PRETRAINED, WARMUP = "pretrained.pt", "warmup.json"
+REBUILT = "warmup_rebuilt.json"        # beside a warm-up bench_seeds rebuilt: how it compared with the record
 
 
 def write_warmup(run: Path, keep: Path) -> None:

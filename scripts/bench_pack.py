@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PART = 15 * 2 ** 20
 RETURN_LIMIT = 64 * 2 ** 20     # what the device tool brings back from $OUT in all
-SMALL = ("pretrained.pt", "metrics.jsonl", "summary.json", "bench_pieces.json", "config.toml", "vocab.json",
+SMALL = ("pretrained.pt", "warmup_rebuilt.json", "metrics.jsonl", "summary.json", "bench_pieces.json", "config.toml", "vocab.json",
          "tokenizer.json", "samples.txt")
 
 

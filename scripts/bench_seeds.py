@@ -55,7 +55,7 @@ from seqgan_gumbel.training.stopping import Interrupted
 from seqgan_gumbel.training.trainer import Trainer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_keep import PRETRAINED, WARMUP, drop_snapshot, keep_run, lost_dir, lost_steps, restore_run, sealed_digest, set_aside  # noqa: E402  (sibling scripts)
+from bench_keep import PRETRAINED, REBUILT, WARMUP, drop_snapshot, keep_run, lost_dir, lost_steps, restore_run, sealed_digest, set_aside  # noqa: E402  (sibling scripts)
 from run_pieces import piece, pieces, total_wall  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -199,7 +199,7 @@ def one_seed(args, bench: str, key: str, seed: int, config: Path, mle_runs: Path
         if out.is_dir():         # a stopped run's curve so far is kept too, with what resumes it: nothing half-recorded
             keep_run(out, keep, mle=key == "mle")
             record = {"config": f"configs/{config.name}", "overrides": dict(o.split("=", 1) for o in overrides)}
-            if warmup:
+            if warmup or (warmup := read_rebuilt(mle_dir)):
                 record["warmup_rebuilt"] = warmup
             elif (keep / "config.json").is_file():     # a later piece keeps what the first recorded
                 if old := json.loads((keep / "config.json").read_text()).get("warmup_rebuilt"):
@@ -233,7 +233,15 @@ def rebuild_warmup(bench: str, seed: int, mle_dir: Path, kept: Path, device: str
     same = digest == recorded
     print(f"{bench} gan seed {seed}: rebuilt warm-up {'identical to' if same else 'differs from'} the recorded "
           f"one (sha256 {digest[:12]}, recorded {(recorded or 'none')[:12]})", flush=True)
-    return {"sha256": digest, "recorded_sha256": recorded, "identical": same}
+    answer = {"sha256": digest, "recorded_sha256": recorded, "identical": same}
+    (mle_dir / REBUILT).write_text(json.dumps(answer) + "\n")       # read again by the seed's later pieces
+    return answer
+
+
+def read_rebuilt(mle_dir: Path) -> dict | None:
+    """What rebuild_warmup found, kept beside the rebuilt warm-up: a later piece of the GAN seed (on a
+    machine whose results/ copy lacks the first piece's record) still records it."""
+    return json.loads((mle_dir / REBUILT).read_text()) if (mle_dir / REBUILT).is_file() else None
 
 
 def aggregate(result: dict, bench: str, temperatures: list[float]) -> None:

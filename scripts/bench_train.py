@@ -93,7 +93,7 @@ def main() -> None:
         res["kernel_fraction"] = round(kernel_s / res["adv_iter_s"], 3)
         res["peak_gpu_mb"] = round(torch.cuda.max_memory_allocated() / 2**20, 1)
     suffix = ("_bf16" if args.precision == "bf16" else "") + ("_graphs" if args.cuda_graphs else "")
-    out = ROOT / "results" / "bench" / f"train_{tr.device.type}{suffix}.json"
+    out = ROOT / "results" / "speed" / f"train_{tr.device.type}{suffix}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(res, indent=2) + "\n")
     if args.json:

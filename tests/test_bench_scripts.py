@@ -97,6 +97,10 @@ def test_oracle_benchmark_end_to_end_at_a_tiny_size(tmp_path):
     for s in "01":
         record = json.loads((tmp_path / "res" / "clone_runs" / f"gan-s{s}" / "config.json").read_text())
         assert record["warmup_rebuilt"] == {"sha256": recorded[s], "recorded_sha256": recorded[s], "identical": True}
+        # kept beside the rebuilt warm-up too, so that a later piece of the seed records it even where
+        # the first piece's record did not travel (a GPU piece of COCO seed 1 lost it that way)
+        assert json.loads((tmp_path / "runs" / "oracle-cpu" / f"mle-s{s}" / "warmup_rebuilt.json").read_text()) \
+            == record["warmup_rebuilt"]
     c = json.loads((tmp_path / "res" / "clone.json").read_text())
     assert c["variants"]["gan"]["seeds"]["0"]["nll_oracle"] == e["variants"]["gan"]["seeds"]["0"]["nll_oracle"]
 
