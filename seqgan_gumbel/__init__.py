@@ -9,17 +9,8 @@ The Python API (see api.py) is loaded on first use, so importing the package doe
 
 __version__ = "0.1.0"
 
-_API = {"train", "resume", "load", "Run", "score_bleu", "score_self_bleu"}   # not "bleu": a module
-_ELSEWHERE = {"Config": "config.schema", "load_config": "setup.config", "UserError": "errors", "KINDS": "kinds",
-              "DataKind": "kinds", "EvalOptions": "kinds"}
-__all__ = sorted(_API | set(_ELSEWHERE))
+from seqgan_gumbel.surface import lazy_surface
 
-
-def __getattr__(name: str):
-    import importlib
-
-    if name in _API:
-        return getattr(importlib.import_module(".api", __name__), name)
-    if name in _ELSEWHERE:
-        return getattr(importlib.import_module("." + _ELSEWHERE[name], __name__), name)
-    raise AttributeError(f"module 'seqgan_gumbel' has no attribute {name!r}")
+__getattr__, __all__ = lazy_surface(                  # not "bleu": a module
+    __name__, api="train resume load Run score_bleu score_self_bleu", config__schema="Config",
+    setup__config="load_config", errors="UserError", kinds="KINDS DataKind EvalOptions")

@@ -1,4 +1,4 @@
-"""GPU paths (skipped without a CUDA GPU; scripts/gpu_check.sh runs them on a lent machine)."""
+"""GPU paths (skipped without a CUDA GPU; scripts/gpu/check.sh runs them on a lent machine)."""
 import json
 
 import pytest

@@ -1,6 +1,6 @@
 """The README is a front page: the two set-up commands, a Python example that runs as written,
 headline tables rendered from the result files, at most 200 lines."""
-import importlib.util
+import importlib
 import os
 import subprocess
 import sys
@@ -11,10 +11,7 @@ from conftest import ROOT
 
 
 def _render_module():
-    spec = importlib.util.spec_from_file_location("render_docs", ROOT / "scripts" / "render_docs.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return importlib.import_module("scripts.render.docs")
 
 
 def test_every_rendered_block_matches_the_result_files():
@@ -23,7 +20,7 @@ def test_every_rendered_block_matches_the_result_files():
     for rel in mod.FILES:
         text = (ROOT / rel).read_text()
         assert "<!-- results:" in text, rel
-        assert mod.render(text) == text, f"{rel} is stale: run scripts/render_docs.py after changing results/"
+        assert mod.render(text) == text, f"{rel} is stale: run scripts/render/docs.py after changing results/"
 
 
 def test_readme_opens_with_the_two_setup_commands_and_stays_short():

@@ -250,7 +250,7 @@ def parse_grammar(text: str, name: str) -> Grammar:
 def load_grammar(name_or_path: str, max_len: int | None = None) -> Grammar:
     """A built-in grammar by name, or a grammar file by path; max_len overrides the file's."""
     if name_or_path in BUILTIN_GRAMMARS:
-        text = resources.files("seqgan_gumbel.grammars").joinpath(f"{name_or_path}.cfg").read_text()
+        text = resources.files("seqgan_gumbel.data.grammars").joinpath(f"{name_or_path}.cfg").read_text()
         name = name_or_path
     else:
         path = Path(name_or_path)

@@ -1,7 +1,7 @@
 """Benchmark: one MLE epoch, the mean adversarial iteration, sampling 10,000 sentences and peak
 memory, on configs/coco_relgan_speed.toml (TextGAN-PyTorch's RelGAN on COCO, at its sizes).
 
-    .venv/bin/python scripts/bench_train.py [--device cpu|cuda] [--precision fp32|bf16] [--cuda-graphs]
+    .venv/bin/python -m scripts.bench.train [--device cpu|cuda] [--precision fp32|bf16] [--cuda-graphs]
         [--iters 10] [--warmup 2] [--threads N] [--set KEY=VALUE ...] [--json]
 
 Prints a table (or one JSON object with --json) and saves results/speed/train_<device>[_bf16][_graphs].json.
@@ -23,7 +23,7 @@ from pathlib import Path
 
 import torch
 
-ROOT = Path(__file__).resolve().parents[1]
+from scripts import ROOT
 
 
 def main() -> None:
@@ -42,9 +42,9 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     os.chdir(ROOT)  # the config's data paths are relative to the repository
 
-    from seqgan_gumbel.setup.config import load_config
-    from seqgan_gumbel.models.drawing import draw_ids
-    from seqgan_gumbel.training.trainer import Trainer
+    from seqgan_gumbel.setup import load_config
+    from seqgan_gumbel.models import draw_ids
+    from seqgan_gumbel.training import Trainer
 
     cfg = load_config(args.config, [f"train.device={args.device}", f"train.precision={args.precision}",
                                     f"train.cuda_graphs={args.cuda_graphs}", *args.set])

@@ -2,7 +2,7 @@
 GAN run started from that run's warm-up generator, each scored on 10,000 samples and swept over
 sampling temperatures; mean and std over the seeds; the quality-diversity plot.
 
-    .venv/bin/python scripts/bench_seeds.py oracle|coco [--size cpu|full|light] [--seeds 0,1,2]
+    .venv/bin/python -m scripts.bench.seeds oracle|coco [--size cpu|full|light] [--seeds 0,1,2]
         [--temperatures 0.6,...] [--num 10000] [--device cpu|cuda|auto] [--set KEY=VALUE ...] [--name NAME]
         [--variants mle,gan] [--mle-from NAME] [--protocols-only] [--real-data-only]
 
@@ -10,13 +10,13 @@ sampling temperatures; mean and std over the seeds; the quality-diversity plot.
 (mle-s<seed>, gan-s<seed>); results go to results/<benchmark>/<name>.json and <name>_sweep.png
 (name: --name, default the size), with each run's metrics.jsonl, summary.json, bench_pieces.json
 and config.json (the committed config's name and the run's overrides) in <name>_runs/;
-scripts/render_docs.py turns them into the tables of docs/results/ and the README.
+scripts/render/docs.py turns them into the tables of docs/results/ and the README.
 
 A benchmark runs in pieces: the result file is written after every seed, and a seed already in
 it is skipped; a run stopped part-way (Ctrl-C, SIGTERM, a time limit, another day, another
 machine) is resumed from its checkpoint by the same command, with another --device if need
 be: from the runs folder, or where that has none from the local snapshot kept with the results
-(<name>_runs/<run>/resume/, not committed, dropped once the seed is scored; see scripts/bench_keep.py).
+(<name>_runs/<run>/resume/, not committed, dropped once the seed is scored; see scripts/bench/keep.py).
 A run whose checkpoint is lost altogether is refused until --restart-lost sets its record aside in
 <name>_lost/. Every seed records its pieces: device, machine, date and wall time of each (a piece
 stopped by a signal is marked stopped; one killed outright leaves no record of its time). A
@@ -41,24 +41,22 @@ import argparse
 import json
 import shutil
 import sys
-import statistics
 import time
 from pathlib import Path
 
 import torch
 
-from seqgan_gumbel.setup.config import load_config
-from seqgan_gumbel.models.drawing import generator_nll
-from seqgan_gumbel.evaluation.sweep import sweep_run
-from seqgan_gumbel.training.rundir import prepare_run_dir
-from seqgan_gumbel.training.stopping import Interrupted
-from seqgan_gumbel.training.trainer import Trainer
+from seqgan_gumbel.setup import load_config
+from seqgan_gumbel.models import generator_nll
+from seqgan_gumbel.evaluation import sweep_run
+from seqgan_gumbel.training import Interrupted, prepare_run_dir, Trainer
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_keep import PRETRAINED, REBUILT, WARMUP, drop_snapshot, keep_run, lost_dir, lost_steps, restore_run, sealed_digest, set_aside  # noqa: E402  (sibling scripts)
-from run_pieces import piece, pieces, total_wall  # noqa: E402
+from scripts import ROOT
+from scripts.bench.keep import PRETRAINED, REBUILT, WARMUP, drop_snapshot, keep_run, lost_dir, lost_steps, restore_run, sealed_digest, set_aside
+from scripts.bench.pieces import piece, pieces, total_wall
+from scripts.stats import by_temperature, interpolate, mean_sd
 
-ROOT = Path(__file__).resolve().parents[1]
+
 TEMPERATURES = "0.5,0.6,0.7,0.8,0.9,1.0,1.1,1.2"
 FIGURES = {"oracle": ("nll_oracle", "nll_test"),
            "coco": ("bleu2", "bleu3", "bleu4", "bleu5", "self_bleu2", "self_bleu3", "self_bleu4", "self_bleu5",
@@ -76,9 +74,9 @@ def same_run(overrides: list[str]) -> list[str]:
 def train_or_resume(config: Path, overrides: list[str], out: Path, device: str) -> Trainer:
     """A finished run as it is, an interrupted one resumed from its checkpoint (the package's one
     resume path, under the run lock), else a fresh run. Returns the trainer, its generator restored."""
-    from seqgan_gumbel.config.schema import from_dict
-    from seqgan_gumbel.storage.checkpoint import CHECKPOINT_NAME, load_checkpoint
-    from seqgan_gumbel.training.start import continue_run, resumed_trainer
+    from seqgan_gumbel.config import from_dict
+    from seqgan_gumbel.storage import CHECKPOINT_NAME, load_checkpoint
+    from seqgan_gumbel.training import continue_run, resumed_trainer
 
     cfg = load_config(str(config), [*overrides, f"train.device={device}", "log.report=false"])
     if (out / CHECKPOINT_NAME).is_file():
@@ -110,7 +108,7 @@ def score(bench: str, trainer: Trainer, run_dir: Path, temperatures: list[float]
 def relgan_protocol(run_dir: Path, test_path: str) -> dict:
     """RelGAN's BLEU: 100 of the run's samples at temperature 1 (samples.txt) against all the test
     captions, over 10 seeded draws of 100: {n: {mean, std, draws}}."""
-    from seqgan_gumbel.metrics.text import read_text_lines, small_sample_bleu
+    from seqgan_gumbel.metrics import read_text_lines, small_sample_bleu
 
     samples = read_text_lines(run_dir / "samples.txt", "samples file", False)
     return small_sample_bleu(samples, read_text_lines(test_path, "test file", False), size=100, draws=10)
@@ -120,9 +118,9 @@ def real_data(bench: str, config: Path, overrides: list[str]) -> dict:
     """The real-data row: the oracle's NLL of its own held-out samples; for COCO the training
     captions as written (no unknown-word mapping) scored as if they were samples: BLEU against
     the test captions, Self-BLEU."""
-    from seqgan_gumbel.metrics.text import read_text_lines, text_scores
-    from seqgan_gumbel.kinds.oracle import oracle_data
-    from seqgan_gumbel.data.vocab import N_SPECIALS
+    from seqgan_gumbel.metrics import read_text_lines, text_scores
+    from seqgan_gumbel.kinds import oracle_data
+    from seqgan_gumbel.data import N_SPECIALS
 
     cfg = load_config(str(config), overrides)
     if bench == "oracle":
@@ -134,33 +132,16 @@ def real_data(bench: str, config: Path, overrides: list[str]) -> dict:
             "n": len(train)}
 
 
-def mean_std(values: list[float]) -> tuple[float, float]:
-    return statistics.fmean(values), (statistics.stdev(values) if len(values) > 1 else 0.0)
-
-
-def seed_means(rows: list[dict], x: str, y: str) -> list[tuple[float, float, float, int]]:
-    """(temperature, mean x, mean y, number of seeds) per temperature of one variant's sweep rows."""
-    out = []
-    for t in sorted({r["temperature"] for r in rows}):
-        at = [r for r in rows if r["temperature"] == t]
-        out.append((t, statistics.fmean(r[x] for r in at), statistics.fmean(r[y] for r in at), len(at)))
-    return out
-
-
 def curve_gap(gan_rows: list[dict], mle_rows: list[dict], x: str, y: str, higher_is_better: bool) -> list[dict]:
     """Where each GAN point (seed-mean per temperature) stands against the MLE curve (seed-mean):
     the MLE curve's quality at the GAN point's diversity, by linear interpolation between the
     MLE temperatures around it (None outside the MLE curve's range)."""
-    mle = sorted((xv, yv) for _, xv, yv, _ in seed_means(mle_rows, x, y))
+    mle = [(m[x], m[y]) for m in by_temperature(mle_rows).values()]
     out = []
-    for t, xv, yv, _ in seed_means(gan_rows, x, y):
-        ref = None
-        for (x0, y0), (x1, y1) in zip(mle, mle[1:]):
-            if x0 <= xv <= x1:
-                ref = y0 if x1 == x0 else y0 + (y1 - y0) * (xv - x0) / (x1 - x0)
-                break
-        gap = None if ref is None else ((yv - ref) if higher_is_better else (ref - yv))
-        out.append({"temperature": t, x: xv, y: yv, f"mle_{y}_at_same_{x}": ref, "gan_better_by": gap})
+    for t, g in by_temperature(gan_rows).items():
+        ref = interpolate(mle, g[x])
+        gap = None if ref is None else ((g[y] - ref) if higher_is_better else (ref - g[y]))
+        out.append({"temperature": t, x: g[x], y: g[y], f"mle_{y}_at_same_{x}": ref, "gan_better_by": gap})
     return out
 
 
@@ -185,7 +166,7 @@ def one_seed(args, bench: str, key: str, seed: int, config: Path, mle_runs: Path
         print(f"{bench} {key} seed {seed}: resuming from the checkpoint kept in {keep / 'resume'}", flush=True)
     lost, aside = lost_steps(out, keep), lost_dir(keep.parent)
     if lost and not args.restart_lost:
-        print(f"bench_seeds: {bench} {key} seed {seed}: {keep} records {lost} steps of a run whose checkpoint is "
+        print(f"scripts.bench.seeds: {bench} {key} seed {seed}: {keep} records {lost} steps of a run whose checkpoint is "
               f"neither in {out} nor kept with it; add --restart-lost to set that record aside in {aside} and "
               "train the seed afresh", file=sys.stderr)
         raise SystemExit(2)
@@ -222,7 +203,7 @@ def rebuild_warmup(bench: str, seed: int, mle_dir: Path, kept: Path, device: str
     warm-up is bit-identical on the same machine, not across machines (docs/results/published-sizes.md): a
     mismatch is reported and recorded with the GAN seed, not refused."""
     if not (kept / "config.json").is_file():
-        raise SystemExit(f"bench_seeds: {bench} gan seed {seed}: no warm-up generator in {mle_dir} and no record "
+        raise SystemExit(f"scripts.bench.seeds: {bench} gan seed {seed}: no warm-up generator in {mle_dir} and no record "
                          f"in {kept} to rebuild it from; run the MLE seed first (--variants mle)")
     record = json.loads((kept / "config.json").read_text())
     overrides = [f"{k}={v}" for k, v in record["overrides"].items()]
@@ -249,7 +230,7 @@ def aggregate(result: dict, bench: str, temperatures: list[float]) -> None:
     variants have rows, the GAN-against-MLE-curve gaps."""
     for v in result["variants"].values():
         figs = list(v["seeds"].values())
-        stats = {k: mean_std([f[k] for f in figs]) for k in (*FIGURES[bench], "wall_s") if k in figs[0]}
+        stats = {k: mean_sd([f[k] for f in figs], single=0.0) for k in (*FIGURES[bench], "wall_s") if k in figs[0]}
         v["mean"], v["std"] = {k: m for k, (m, _) in stats.items()}, {k: sd for k, (_, sd) in stats.items()}
     x, y = SWEEP_AXES[bench]
     rows = [dict(r, seed=int(seed), label=v["label"]) for v in result["variants"].values()
@@ -275,7 +256,7 @@ def save(result: dict, path: Path, bench: str | None = None, temperatures: list[
     process (seeds run side by side) saved meanwhile, under a lock, and re-summarise."""
     import fcntl
 
-    from seqgan_gumbel.storage.checkpoint import atomic_write_bytes
+    from seqgan_gumbel.storage import atomic_write_bytes
 
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path.with_suffix(".lock"), "w") as lock:
@@ -363,7 +344,7 @@ def main() -> None:
             try:
                 record = one_seed(args, bench, key, seed, config, mle_runs, runs_dir, path, temperatures)
             except Interrupted as e:
-                raise SystemExit(f"bench_seeds: {key} seed {seed} stopped ({e}); the same command goes on from there")
+                raise SystemExit(f"scripts.bench.seeds: {key} seed {seed} stopped ({e}); the same command goes on from there")
             result["variants"].setdefault(key, {"label": label, "seeds": {}})["seeds"][str(seed)] = record
             aggregate(result, bench, temperatures)
             machines = {p["machine"] for v in result["variants"].values() for s in v["seeds"].values()
@@ -376,7 +357,7 @@ def main() -> None:
         result["real_data"] = real_data(bench, config, args.overrides)
     save(result, path, bench, temperatures)
     plot(result, path.with_name(f"{name}_sweep.png"))
-    from plot_curves import plot as plot_curves
+    from scripts.render.curves import plot as plot_curves
 
     plot_curves(bench, path.parent / f"{name}_runs", path.with_name(f"{name}_curves.png"),
                 f"{bench} ({name}): the GAN runs at every log step")
@@ -385,14 +366,14 @@ def main() -> None:
 
 def plot(result: dict, out: Path) -> None:
     """Seed-mean quality-diversity curves of MLE and GAN over the swept temperatures."""
-    from seqgan_gumbel.metrics.plots import sweep_plot
+    from seqgan_gumbel.metrics import sweep_plot
 
     x, y = result["sweep"]["x"], result["sweep"]["y"]
     rows = []
     for label in dict.fromkeys(r["label"] for r in result["sweep"]["rows"]):
         mine = [r for r in result["sweep"]["rows"] if r["label"] == label]
-        rows += [{"label": f"{label} ({n} seeds)", "temperature": t, x: xv, y: yv}
-                 for t, xv, yv, n in seed_means(mine, x, y)]
+        rows += [{"label": f"{label} ({m['n']} seeds)", "temperature": t, x: m[x], y: m[y]}
+                 for t, m in by_temperature(mine).items()]
     from seqgan_gumbel.kinds import KINDS
 
     kind = KINDS.get("oracle" if result["benchmark"] == "oracle" else "corpus")

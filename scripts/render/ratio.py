@@ -1,12 +1,12 @@
-"""The density-ratio tables (issue 13) for scripts/render_docs.py: the samplers of
-scripts/bench_ratio.py on the oracle, `arith` and COCO (results/ratio/<bench>.json), the README's
-oracle headline, the ratio-model ablations of scripts/ablate_ratio.py, and the sampling and fitting
-times of scripts/bench_ratio_speed.py."""
+"""The density-ratio tables (issue 13) for scripts/render/docs.py: the samplers of
+scripts/bench/ratio.py on the oracle, `arith` and COCO (results/ratio/<bench>.json), the README's
+oracle headline, the ratio-model ablations of scripts/bench/ablate_ratio.py, and the sampling and fitting
+times of scripts/bench/ratio_speed.py."""
 from __future__ import annotations
 
 import re
 
-from render_full import _load
+from scripts.render.full import load_result
 
 
 RATIO_METHODS = {"mle": "plain sampling", "guide": "learned ratio, token-level guide",
@@ -58,9 +58,9 @@ def _ratio_where(d: dict) -> str:
 
 def _ratio_table(bench: str, columns: list[str], note: str, extra_key: str | None = None,
                  path: str | None = None) -> str:
-    d = _load(path or f"results/ratio/{bench}.json")
+    d = load_result(path or f"results/ratio/{bench}.json")
     if d is None:
-        return f"Not run yet: `scripts/bench_ratio.py {bench}`."
+        return f"Not run yet: `python -m scripts.bench.ratio {bench}`."
     cols = ["model", "sampler", "T", "G", *columns, ""]
     head = "| " + " | ".join(cols) + " |\n|" + "---|" * len(cols) + "\n"
     ref = [s["reference"] for s in d["seeds"].values() if "reference" in s]
@@ -98,9 +98,9 @@ def ratio_coco() -> str:
 def _ablation_table(path: str, axes: tuple[str, str], names: str, fmt: str) -> str:
     """The ratio-model ablation of one run: per variant its fit and the guide at G = 1 and 2 (quality /
     diversity, and how far above the run's MLE temperature curve, where the benchmark measured it)."""
-    d = _load(path)
+    d = load_result(path)
     if d is None:
-        return f"Not run yet: `scripts/ablate_ratio.py` (writes {path})."
+        return f"Not run yet: `python -m scripts.bench.ablate_ratio` (writes {path})."
     q, x = axes
     cell = lambda g: f"{g[q]:{fmt}} / {g[x]:{fmt}}" + (f" ({g['better_by']:+{fmt}})" if g.get("better_by") is not None
                                                        else "")
@@ -134,9 +134,9 @@ HEADLINE_RATIO = (("mle", "mle", 1.0, 0.0), ("mle", "mle", 0.9, 0.0), ("mle", "m
 
 
 def headline_ratio() -> str:
-    d = _load("results/ratio/oracle.json")
+    d = load_result("results/ratio/oracle.json")
     if d is None:
-        return "Not run yet: `scripts/bench_ratio.py oracle`."
+        return "Not run yet: `python -m scripts.bench.ratio oracle`."
     by_key = {(r["model"], r["method"], r["temperature"], r["strength"]): r for r in d["summary"]}
     rows = []
     for key in HEADLINE_RATIO:
@@ -151,9 +151,9 @@ def headline_ratio() -> str:
 
 
 def ratio_speed() -> str:
-    d = _load("results/speed/ratio.json")
+    d = load_result("results/speed/ratio.json")
     if d is None:
-        return "Not run yet: `scripts/bench_ratio_speed.py`."
+        return "Not run yet: `python -m scripts.bench.ratio_speed`."
     rows = [f"| {d['num']:,} COCO sentences, plain sampling | {d['coco_plain_s']:.2f} s | - |",
             f"| {d['num']:,} COCO sentences, token-level guide | {d['coco_guide_s']:.2f} s | ≤ 15 s |",
             f"| {d['num']:,} COCO sentences, SIR with K = 8 | {d['coco_sir_k8_s']:.2f} s | ≤ 15 s |"]
@@ -164,4 +164,4 @@ def ratio_speed() -> str:
                 f"{d['coco_fit_s']:.0f} s | ≤ 300 s |")
     return ("| task | time | issue 13's target |\n|---|---|---|\n" + "\n".join(rows)
             + f"\n\nBest of 3 for sampling; {d['machine']}, {d['threads']} torch threads, CPU alone, torch "
-            f"{d['torch']}, {d['date']} (`scripts/bench_ratio_speed.py`).")
+            f"{d['torch']}, {d['date']} (`scripts/bench/ratio_speed.py`).")

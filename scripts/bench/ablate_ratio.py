@@ -2,11 +2,11 @@
 from random weights, whole-sequence or prefix loss, fresh sequences or a second pass over them,
 smaller steps, dropout, weight decay, frozen generator features, held-out checks every 10 steps.
 Each variant is fitted (not saved: the run keeps its own ratio model) and scored by the guide at
-G = 1 and 2 (T = 1): the data kind's quality and diversity, as in scripts/bench_ratio.py, and where
+G = 1 and 2 (T = 1): the data kind's quality and diversity, as in scripts/bench/ratio.py, and where
 the benchmark measured this run's MLE temperature curve, how far above it each point lies. Saves
 results/ratio/ablation_<kind>.json after every variant; variants already there are skipped.
 
-    .venv/bin/python scripts/ablate_ratio.py --run runs/ratio_oracle/mle-s0 [--variants default,scratch,...]
+    .venv/bin/python -m scripts.bench.ablate_ratio --run runs/ratio_oracle/mle-s0 [--variants default,scratch,...]
 """
 from __future__ import annotations
 
@@ -17,14 +17,14 @@ from pathlib import Path
 
 import torch
 
-from seqgan_gumbel import api
-from seqgan_gumbel.storage.checkpoint import atomic_write_bytes
-from seqgan_gumbel.ratio.fit import RatioConfig, fit_ratio
-from seqgan_gumbel.ratio.samplers import Guided, Plain
+import seqgan_gumbel as sg
+from seqgan_gumbel.storage import atomic_write_bytes
+from seqgan_gumbel.ratio import fit_ratio, Guided, Plain, RatioConfig
 
-from bench_ratio import SIGNS, better_by, mle_branch   # noqa: E402  (a sibling script)
+from scripts import ROOT
+from scripts.bench.ratio import SIGNS, better_by, mle_branch 
 
-ROOT = Path(__file__).resolve().parents[1]
+
 VARIANTS = {
     "default": ({}, "fit-ratio's defaults: from the generator, whole-sequence loss, fresh draws, lr 3e-3, batch 128"),
     "scratch": ({"init": "scratch"}, "random initial weights instead of the generator's"),
@@ -38,7 +38,7 @@ VARIANTS = {
     "frozen_early": ({"freeze": True, "eval_every": 10}, "frozen features, checked every 10 steps"),
 }
 KEEP = ("nll_oracle", "nll_test", "valid", "nll_valid", "bleu", "self_bleu", "bleu4", "self_bleu4")
-NUM = {"oracle": 3000, "corpus": 2000, "grammar": 2000}    # samples a point, as scripts/bench_ratio.py
+NUM = {"oracle": 3000, "corpus": 2000, "grammar": 2000}    # samples a point, as scripts/bench/ratio.py
 
 
 def score(run, sampler, num: int) -> dict:
@@ -59,7 +59,7 @@ def bench_seed(run_dir: str) -> tuple[dict, dict] | tuple[None, None]:
 
 
 def from_benchmark(run_dir: str, result: dict) -> bool:
-    """The default variant is what scripts/bench_ratio.py already fitted and scored on this run
+    """The default variant is what scripts/bench/ratio.py already fitted and scored on this run
     (same defaults, seed and points): copied from its result file rather than fitted again."""
     d, seed = bench_seed(run_dir)
     if seed is None:
@@ -79,7 +79,7 @@ def from_benchmark(run_dir: str, result: dict) -> bool:
 
 
 def mle_curve(run_dir: str) -> dict | None:
-    """This run's MLE temperature curve as scripts/bench_ratio.py measured it (None: not measured)."""
+    """This run's MLE temperature curve as scripts/bench/ratio.py measured it (None: not measured)."""
     d, seed = bench_seed(run_dir)
     if seed is None:
         return None
@@ -107,14 +107,14 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--run", required=True)
     p.add_argument("--variants", default=",".join(VARIANTS))
-    p.add_argument("--num", type=int, help="samples a point (default: as scripts/bench_ratio.py, 3,000 for the "
+    p.add_argument("--num", type=int, help="samples a point (default: as scripts/bench/ratio.py, 3,000 for the "
                                                   "oracle, 2,000 otherwise)")
     p.add_argument("--threads", type=int, default=0)
     p.add_argument("--out", help="result file (default results/ratio/ablation_<kind>.json)")
     args = p.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    run = api.load(args.run).loaded
+    run = sg.load(args.run).loaded
     path = Path(args.out or ROOT / "results" / "ratio" / f"ablation_{run.config.data.kind}.json")
     result = json.loads(path.read_text()) if path.is_file() else {"run": args.run, "variants": {}}
     num = args.num or NUM[run.config.data.kind]

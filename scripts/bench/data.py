@@ -1,6 +1,6 @@
 """Time loading a corpus and building its batches (tokenizer training, encoding, packing).
 
-    .venv/bin/python scripts/bench_data.py [--train ../shared/data/coco/train.txt] [--repeat 5]
+    .venv/bin/python -m scripts.bench.data [--train ../shared/data/coco/train.txt] [--repeat 5]
 
 Prints a table and writes results/speed/data_load.json.
 """
@@ -17,7 +17,7 @@ import torch
 
 import seqgan_gumbel as sg
 
-ROOT = Path(__file__).resolve().parents[1]
+from scripts import ROOT
 
 
 def main() -> None:

@@ -1,7 +1,7 @@
 """Benchmark: BLEU-2..5 of 10,000 hypotheses against 10,000 references, and Self-BLEU-2..5 of
 10,000 lines, against fast-bleu (C++) and NLTK (extrapolated from a sample of hypotheses).
 
-    .venv/bin/python scripts/bench_bleu.py [--hyps ../shared/data/coco/train.txt]
+    .venv/bin/python -m scripts.bench.bleu [--hyps ../shared/data/coco/train.txt]
         [--refs ../shared/data/coco/test.txt] [--repeat 3] [--nltk-sample 20]
 
 Times our evaluation both as the whole command a user runs (`seqgan-gumbel evaluate ...`,
@@ -21,7 +21,9 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from scripts import ROOT
+
+
 ORDERS = (2, 3, 4, 5)
 
 
@@ -48,18 +50,17 @@ def main() -> None:
     ap.add_argument("--out", default=str(ROOT / "results/speed/bleu.json"))
     args = ap.parse_args()
 
-    from seqgan_gumbel.metrics import bleu
-    from seqgan_gumbel.metrics.text import read_text_lines
+    from seqgan_gumbel.metrics import read_text_lines, self_bleu, sentence_bleu as exact_bleu
 
     hyps = [l.split() for l in read_text_lines(args.hyps, "samples file", keep_empty=True)]
     refs = [l.split() for l in read_text_lines(args.refs, "reference file", keep_empty=False)]
     res: dict = {"hypotheses": len(hyps), "references": len(refs), "orders": list(ORDERS),
                  "machine": f"{platform.machine()}, {os.cpu_count()} cores", "python": platform.python_version()}
 
-    t, ours = timed(lambda: bleu.sentence_bleu(hyps, refs, ORDERS), args.repeat)
+    t, ours = timed(lambda: exact_bleu(hyps, refs, ORDERS), args.repeat)
     res["ours_bleu_compute_s"] = round(t, 4)
     res["real_data_bleu"] = {str(n): round(float(v.mean()), 4) for n, v in ours.items()}
-    t, ours_self = timed(lambda: bleu.self_bleu(hyps, ORDERS), args.repeat)
+    t, ours_self = timed(lambda: self_bleu(hyps, ORDERS), args.repeat)
     res["ours_self_bleu_compute_s"] = round(t, 4)
     res["self_bleu"] = {str(n): round(float(v.mean()), 4) for n, v in ours_self.items()}
     t, _ = command_time(["--samples", args.hyps, "--references", args.refs, "--bleu", "2,3,4,5"], args.repeat)

@@ -1,7 +1,7 @@
 """The pieces of a benchmark's training run: where and how long each ran, appended to the run
 folder's bench_pieces.json, so that a run trained in several pieces (stopped by a signal or a time
 limit, resumed on another day or machine) reports the time of all of them, not the last one's.
-Used by scripts/bench_seeds.py and scripts/bench_ratio.py."""
+Used by scripts/bench/seeds.py and scripts/bench/ratio.py."""
 from __future__ import annotations
 
 import json

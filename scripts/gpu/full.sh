@@ -7,12 +7,12 @@
 # and the same command goes on from there: finished seeds are skipped, a stopped run resumes
 # from its checkpoint. Where $OUT is set (the device tool), what the next piece needs (results,
 # curves, unfinished runs' checkpoints) is packed into $OUT/bench_state.part* of at most 15 MB;
-# `python scripts/bench_pack.py unpack DIR` puts it back in place on the machine that goes on, and
-# `python scripts/bench_pack.py pack DIR` packs it there for the next GPU piece (carry DIR).
+# `python -m scripts.bench.pack unpack DIR` puts it back in place on the machine that goes on, and
+# `python -m scripts.bench.pack pack DIR` packs it there for the next GPU piece (carry DIR).
 # With BENCH_STATE=DIR (such parts carried along), they are unpacked first.
-#     [BENCH_STATE=DIR] bash scripts/bench_full_gpu.sh [SECONDS] [SEEDS]
+#     [BENCH_STATE=DIR] bash scripts/gpu/full.sh [SECONDS] [SEEDS]
 set -uo pipefail
-source "$(dirname "$0")/gpu_env.sh"
+source "$(dirname "$0")/env.sh"
 mkdir -p runs
 limit=${1:-420} seeds=${2:-"0 1 2"}
 end=$((SECONDS + limit))
@@ -20,16 +20,16 @@ bench() {       # one benchmark's seeds in turn, within the time left
     for s in $seeds; do
         left=$((end - SECONDS))
         [ $left -gt 20 ] || { echo "$1: no time left for seed $s"; return; }
-        timeout -s TERM $left $PY scripts/bench_seeds.py "$1" --size full --seeds "$s" --device cuda \
+        timeout -s TERM $left $PY -m scripts.bench.seeds "$1" --size full --seeds "$s" --device cuda \
             --set train.cuda_graphs=true || { echo "$1 seed $s: stopped (exit $?)"; return; }
     done
 }
 nvidia-smi -L
-[ -n "${BENCH_STATE:-}" ] && $PY scripts/bench_pack.py unpack "$BENCH_STATE"   # a carried earlier piece
+[ -n "${BENCH_STATE:-}" ] && $PY -m scripts.bench.pack unpack "$BENCH_STATE"   # a carried earlier piece
 bench oracle > runs/full_oracle.log 2>&1 &
 bench coco > runs/full_coco.log 2>&1 &
 wait
 tail -n 5 runs/full_oracle.log runs/full_coco.log
 if [ -n "${OUT:-}" ]; then
-    $PY scripts/bench_pack.py pack "$OUT"
+    $PY -m scripts.bench.pack pack "$OUT"
 fi

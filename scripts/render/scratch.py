@@ -1,8 +1,8 @@
 """Curves of the from-scratch grammar runs: validity, the grammar NLL of the samples and the
 generator's NLL of held-out strings (each ÷ the grammar's own) at every log step of every seed,
-from the curves scripts/bench_grammar.py saves. Writes results/grammar/scratch_curves.png.
+from the curves scripts/bench/grammar.py saves. Writes results/grammar/scratch_curves.png.
 
-    .venv/bin/python scripts/plot_scratch.py [--variant scratch] [--results results/grammar] [--out PNG]
+    .venv/bin/python -m scripts.render.scratch [--variant scratch] [--results results/grammar] [--out PNG]
 """
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ import argparse
 import json
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from scripts import ROOT
+
+
 PANELS = (("valid", "valid fraction (500 samples)", (0.99, None)),
           ("nll_samples_ratio", "grammar NLL of valid samples ÷ grammar's own", (0.95, 1.05)),
           ("gen_nll_test_ratio", "generator NLL of held-out strings ÷ exact", (None, 1.05)))
@@ -24,7 +26,7 @@ def plot(results: dict[str, dict], variant: str, out: Path) -> None:
 
     grammars = [g for g, d in results.items() if variant in d["runs"]]
     if not grammars:
-        raise SystemExit(f"no {variant!r} runs in the result files: run scripts/bench_grammar.py --variants {variant}")
+        raise SystemExit(f"no {variant!r} runs in the result files: run python -m scripts.bench.grammar --variants {variant}")
     fig, axes = plt.subplots(len(grammars), 3, figsize=(14, 3.6 * len(grammars)), squeeze=False)
     for row, grammar in zip(axes, grammars):
         run = results[grammar]["runs"][variant]

@@ -3,9 +3,9 @@ kept in results/<benchmark>/<name>_runs/gan-s<seed>/metrics.jsonl, the logged fi
 log step, one line per seed; iteration 0 is the generator the GAN starts from (the MLE run's best).
 A run still in pieces is drawn as far as it got; an attempt set aside in <name>_lost/ (its
 checkpoint lost) is drawn dashed in grey as far as it got. Writes <name>_curves.png beside
-the result file (scripts/bench_seeds.py does this after every benchmark).
+the result file (scripts/bench/seeds.py does this after every benchmark).
 
-    .venv/bin/python scripts/plot_curves.py oracle|coco [--name full] [--results DIR]
+    .venv/bin/python -m scripts.render.curves oracle|coco [--name full] [--results DIR]
 """
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ import argparse
 import json
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from scripts import ROOT
+
+
 PANELS = {"oracle": (("nll_oracle", "NLL_oracle of 2,000 samples (lower = better)"),
                      ("nll_test", "NLL_test, 2,000 held-out (lower = more covered)")),
           "coco": (("bleu4", "BLEU-4 of 2,000 samples"),
@@ -38,7 +40,7 @@ def curves(runs: Path) -> dict[int, dict[str, list[dict]]]:
 
 def lost_curves(lost: Path) -> list[tuple[int, int, list[dict]]]:
     """(seed, attempt, rows) of the GAN runs set aside in <name>_lost/gan-s<seed>.<attempt> by
-    bench_seeds.py --restart-lost: measured, but their checkpoints were lost before the end."""
+    scripts.bench.seeds --restart-lost: measured, but their checkpoints were lost before the end."""
     out = []
     for run in sorted(lost.glob("gan-s*.*")):
         seed, attempt = run.name.removeprefix("gan-s").split(".", 1)
@@ -88,7 +90,7 @@ def main() -> None:
     where = Path(args.results or ROOT / "results" / args.benchmark)
     out = where / f"{args.name}_curves.png"
     if not plot(args.benchmark, where / f"{args.name}_runs", out, f"{args.benchmark} ({args.name}): every 100 iterations"):
-        raise SystemExit(f"no GAN curves in {where / (args.name + '_runs')}: run scripts/bench_seeds.py first")
+        raise SystemExit(f"no GAN curves in {where / (args.name + '_runs')}: run python -m scripts.bench.seeds first")
     print(f"saved {out}")
 
 

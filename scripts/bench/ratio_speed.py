@@ -5,10 +5,10 @@ guide, or filtered by SIR with K = 8, in <= 15 s on this 2-core CPU; fitting a r
 Trains a short COCO MLE run with a validation split (its lengths are what the sampling time
 follows; its quality is beside the point here) unless --coco-run names one, fits its ratio model,
 then times plain, guided and SIR sampling of 10,000 sentences (best of --repeats). With
---oracle-run (a run of scripts/bench_ratio.py oracle), it also times fitting that run's ratio
+--oracle-run (a run of scripts/bench/ratio.py oracle), it also times fitting that run's ratio
 model with the defaults (not saved: the run keeps its own). Saves results/speed/ratio.json.
 
-    .venv/bin/python scripts/bench_ratio_speed.py [--oracle-run runs/ratio_oracle/mle-s0] [--threads 2]
+    .venv/bin/python -m scripts.bench.ratio_speed [--oracle-run runs/ratio_oracle/mle-s0] [--threads 2]
 """
 from __future__ import annotations
 
@@ -20,13 +20,11 @@ from pathlib import Path
 
 import torch
 
-from seqgan_gumbel import api
-from seqgan_gumbel.storage.checkpoint import atomic_write_bytes
-from seqgan_gumbel.ratio.model import load_ratio
-from seqgan_gumbel.ratio.fit import RatioConfig, fit_ratio
-from seqgan_gumbel.ratio.samplers import make_sampler
+import seqgan_gumbel as sg
+from seqgan_gumbel.storage import atomic_write_bytes
+from seqgan_gumbel.ratio import fit_ratio, load_ratio, make_sampler, RatioConfig
 
-ROOT = Path(__file__).resolve().parents[1]
+from scripts import ROOT
 
 
 def best_of(fn, repeats: int) -> float:
@@ -51,9 +49,9 @@ def main() -> None:
     result = {"threads": args.threads, "machine": platform.processor() or platform.machine(),
               "torch": torch.__version__, "date": time.strftime("%Y-%m-%d"), "num": args.num}
     if args.coco_run:
-        run = api.load(args.coco_run)
+        run = sg.load(args.coco_run)
     else:
-        run = api.train(ROOT / "configs" / "coco_bench_cpu.toml", ROOT / "runs" / "ratio_speed_coco", overwrite=True,
+        run = sg.train(ROOT / "configs" / "coco_bench_cpu.toml", ROOT / "runs" / "ratio_speed_coco", overwrite=True,
                         overrides={"train.adv_steps": 0, "train.mle_epochs": 10, "data.validation_fraction": 0.1,
                                    "train.num_samples": 100, "log.report": "false"})
     t0 = time.perf_counter()
@@ -68,7 +66,7 @@ def main() -> None:
         print(name, result[f"coco_{name}_s"], "s", flush=True)
     if args.oracle_run:
         t0 = time.perf_counter()
-        _, report = fit_ratio(api.load(args.oracle_run).loaded, RatioConfig())     # timed, not saved
+        _, report = fit_ratio(sg.load(args.oracle_run).loaded, RatioConfig())     # timed, not saved
         result["oracle_fit_s"] = round(time.perf_counter() - t0, 1)
         result["oracle_fit_loss"] = report["calibrated"]["loss"]
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)

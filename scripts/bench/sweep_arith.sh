@@ -11,4 +11,4 @@ $sg sweep --run runs/arith_mle --label "MLE only" --run runs/arith_gan --label "
 cp runs/arith_mle/summary.json results/arith/mle_summary.json
 cp runs/arith_gan/summary.json results/arith/default_summary.json
 cp runs/arith_gan/report.png docs/report_arith.png
-.venv/bin/python scripts/render_docs.py
+.venv/bin/python -m scripts.render.docs

@@ -2,12 +2,12 @@
 grammar: which levers bring validity, sample NLL and held-out NLL to the grammar's own.
 
 Each variant is the from-scratch baseline (WGAN-GP, CNN critic, 1,500 iterations) with some
-config keys changed; every run is scored as scripts/bench_grammar.py scores it (2,000 samples;
+config keys changed; every run is scored as scripts/bench/grammar.py scores it (2,000 samples;
 the grammar's exact NLL of the valid samples and the generator's NLL of held-out strings, each
 against the grammar's own). Saves results/grammar/scratch_ablation_<grammar>.json after every
 run, so an interrupted ablation keeps what it measured.
 
-    .venv/bin/python scripts/ablate_scratch.py [--grammar arith] [--only NAME ...] [--seed 0] [--threads N] [--part SUFFIX]
+    .venv/bin/python -m scripts.bench.ablate_scratch [--grammar arith] [--only NAME ...] [--seed 0] [--threads N] [--part SUFFIX]
 """
 from __future__ import annotations
 
@@ -15,15 +15,14 @@ import argparse
 import json
 import platform
 import re
-import sys
 from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_grammar import one_run  # noqa: E402
+from scripts import ROOT
+from scripts.bench.grammar import one_run
 
-ROOT = Path(__file__).resolve().parents[1]
+
 SCRATCH = ["train.mle_steps=0", "train.adv_steps=1500"]
 VARIANTS = {
     "baseline: WGAN-GP, CNN critic": [],

@@ -1,4 +1,4 @@
-"""The full-size tables (issue 14) for scripts/render_docs.py: RelGAN's recipe at its own size on
+"""The full-size tables (issue 14) for scripts/render/docs.py: RelGAN's recipe at its own size on
 the oracle (results/oracle/full.json, GPU; light.json, the same with the CPU-sized critic) and
 on COCO (results/coco/full.json), each with the seeds measured so far, the runs still in pieces
 (their last logged iteration), the targets, and where every piece ran."""
@@ -6,27 +6,27 @@ from __future__ import annotations
 
 import json
 import statistics
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from plot_curves import logged  # noqa: E402  (a sibling script)
-from sweep_table import sweep_rows  # noqa: E402
+from scripts import ROOT
+from scripts.render.curves import logged
+from scripts.render.sweep_table import sweep_rows
+from scripts.stats import by_temperature, interpolate, mean_sd
 
-ROOT = Path(__file__).resolve().parents[1]
+
 RELGAN_ORACLE, SEQGAN_MLE = 6.680, 9.038
 RELGAN100 = {"2": .849, "3": .687, "4": .502, "5": .331}
 
 
-def _load(rel: str) -> dict | None:
+def load_result(rel: str) -> dict | None:
     """A result file (path relative to the repository), None when it is not there yet."""
     p = ROOT / rel
     return json.loads(p.read_text()) if p.is_file() else None
 
 
 def _mean_sd(values: list[float]) -> str:
-    sd = statistics.stdev(values) if len(values) > 1 else None
-    return f"{statistics.fmean(values):.3f}" + ("" if sd is None else f" ± {sd:.3f}")
+    mean, sd = mean_sd(values)
+    return f"{mean:.3f}" + ("" if sd is None else f" ± {sd:.3f}")
 
 
 def _kind(piece: dict) -> str:
@@ -113,11 +113,7 @@ def _where(pieces: list[dict]) -> str:
 
 def _means(rows: list[dict]) -> list[tuple[float, float, float]]:
     """(T, NLL_test, NLL_oracle) seed means of sweep rows, by temperature."""
-    out = []
-    for t in sorted({r["temperature"] for r in rows}):
-        at = [r for r in rows if r["temperature"] == t]
-        out.append((t, statistics.fmean(r["nll_test"] for r in at), statistics.fmean(r["nll_oracle"] for r in at)))
-    return out
+    return [(t, m["nll_test"], m["nll_oracle"]) for t, m in by_temperature(rows).items()]
 
 
 def _curve(d: dict, label_key: str) -> list[tuple[float, float, float]]:
@@ -128,15 +124,11 @@ def _curve(d: dict, label_key: str) -> list[tuple[float, float, float]]:
 
 def _interp(curve: list[tuple[float, float, float]], x: float) -> float | None:
     """NLL_oracle of a curve at NLL_test x (linear between its points; None outside)."""
-    pts = sorted((c[1], c[2]) for c in curve)
-    for (x0, y0), (x1, y1) in zip(pts, pts[1:]):
-        if x0 <= x <= x1:
-            return y0 if x1 == x0 else y0 + (y1 - y0) * (x - x0) / (x1 - x0)
-    return None
+    return interpolate([(c[1], c[2]) for c in curve], x)
 
 
 def _oracle_targets(d: dict) -> str:
-    today = _curve(_load("results/oracle/cpu.json") or {"variants": {}}, "mle")
+    today = _curve(load_result("results/oracle/cpu.json") or {"variants": {}}, "mle")
     mle, gan = _curve(d, "mle"), d["variants"].get("gan")
     parts = []
     if mle and today:
@@ -161,9 +153,9 @@ def _oracle_targets(d: dict) -> str:
 
 
 def oracle_size(name: str) -> str:
-    d = _load(f"results/oracle/{name}.json")
+    d = load_result(f"results/oracle/{name}.json")
     if d is None:
-        return f"Not run yet: `scripts/bench_seeds.py oracle --size {name}`."
+        return f"Not run yet: `python -m scripts.bench.seeds oracle --size {name}`."
     rows = []
     for key, v in d["variants"].items():
         s = v["seeds"]
@@ -171,7 +163,7 @@ def oracle_size(name: str) -> str:
                     f"{_mean_sd([x['nll_test'] for x in s.values()])} | {_device_walls(s)} |")
     rows += [f"| published: MLE (SeqGAN, via RelGAN Table 1) | - | {SEQGAN_MLE} | - | - |",
              f"| published: RelGAN, relational memory, β_max = 1 (Table 1) | - | {RELGAN_ORACLE:.3f} ± 0.343 | - | - |"]
-    today = _curve(_load("results/oracle/cpu.json") or {"variants": {}}, "mle")
+    today = _curve(load_result("results/oracle/cpu.json") or {"variants": {}}, "mle")
     mle, gan = {c[0]: c for c in _curve(d, "mle")}, {c[0]: c for c in _curve(d, "gan")}
     sweep = [f"| {t:g} | {mle[t][2]:.3f} | {mle[t][1]:.3f} | "
              + (f"{gan[t][2]:.3f} | {gan[t][1]:.3f}" if t in gan else "- | -")
@@ -191,7 +183,7 @@ def _fmt(x: float | None) -> str:
 
 def _coco_sweep(d: dict) -> str:
     """The sweep table: MLE beside GAN per temperature, and the GAN's BLEU-4 against the MLE curve's
-    at the same Self-BLEU-4 (bench_seeds.curve_gap, kept in the result file)."""
+    at the same Self-BLEU-4 (scripts.bench.seeds.curve_gap, kept in the result file)."""
     _, lines = sweep_rows(d, ("bleu4", "self_bleu4", "nll_test"))
     return ("Over sampling temperatures (seed means, 10,000 samples a point; the last column: the GAN's BLEU-4 minus "
             "the MLE curve's at the same Self-BLEU-4, linear between MLE temperatures, ± the standard error of a "
@@ -201,9 +193,9 @@ def _coco_sweep(d: dict) -> str:
 
 
 def coco_full() -> str:
-    d = _load("results/coco/full.json")
+    d = load_result("results/coco/full.json")
     if d is None:
-        return "Not run yet: `scripts/bench_full_gpu.sh` on a GPU."
+        return "Not run yet: `scripts/gpu/full.sh` on a GPU."
     rows = []
     for v in d["variants"].values():
         s = v["seeds"]
@@ -234,7 +226,7 @@ def coco_full() -> str:
 def headline_rows(bench: str, keys: tuple[str, ...]) -> tuple[list[str], str]:
     """README rows of the full-size result (seed means of `keys` per variant, with size, device and
     seed count in the row) and the footnote on what is still missing."""
-    d = _load(f"results/{bench}/full.json")
+    d = load_result(f"results/{bench}/full.json")
     if d is None:
         return [], "the published size has not been run yet (it needs a GPU)"
     rows = []
@@ -254,7 +246,7 @@ def mle_ablation() -> str:
     where its temperature curve crosses NLL_test = 8.0 against SeqGAN's published MLE."""
     rows = []
     for name, width in (("light", 32), ("mle_h64", 64), ("mle_h128", 128)):
-        d = _load(f"results/oracle/{name}.json")
+        d = load_result(f"results/oracle/{name}.json")
         if d is None or "mle" not in d["variants"]:
             continue
         for seed, s in sorted(d["variants"]["mle"]["seeds"].items()):
@@ -262,7 +254,7 @@ def mle_ablation() -> str:
             rows.append(f"| {width} | {seed} | {s['nll_oracle']:.3f} / {s['nll_test']:.3f} | {_fmt(at8)} | "
                         f"{'≤' if at8 is not None and at8 <= SEQGAN_MLE else '>'} {SEQGAN_MLE} | {s['wall_s']:.0f} s |")
     if not rows:
-        return "Not run yet: `scripts/bench_seeds.py oracle --size light --variants mle --name mle_h64 --set generator.hidden_dim=64`."
+        return "Not run yet: `python -m scripts.bench.seeds oracle --size light --variants mle --name mle_h64 --set generator.hidden_dim=64`."
     return ("| generator units | seed | NLL_oracle / NLL_test at T = 1 | NLL_oracle where the curve crosses NLL_test 8.0 | "
             "against SeqGAN's MLE | wall (CPU, 1 thread, beside other jobs) |\n|---|---|---|---|---|---|\n" + "\n".join(rows)
             + "\n\nEach an MLE run of `configs/oracle_bench_light.toml` (the full-size recipe's warm-up: Adam 1e-2, batch 64, "
@@ -278,10 +270,10 @@ def _plain_at_one(d: dict, model: str) -> list[dict]:
 
 def cpu_early_stopping(bench: str) -> str:
     """The CPU-size recipe with the fixed-length warm-up (results/<bench>/cpu.json) beside the same recipe
-    with the warm-up early-stopped on a validation split (the runs of scripts/bench_ratio.py), at T = 1."""
-    fixed, stopped = _load(f"results/{bench}/cpu.json"), _load(f"results/ratio/{bench}.json")
+    with the warm-up early-stopped on a validation split (the runs of scripts/bench/ratio.py), at T = 1."""
+    fixed, stopped = load_result(f"results/{bench}/cpu.json"), load_result(f"results/ratio/{bench}.json")
     if fixed is None or stopped is None:
-        return "(not measured yet: scripts/bench_seeds.py and scripts/bench_ratio.py)"
+        return "(not measured yet: scripts/bench/seeds.py and scripts/bench/ratio.py)"
     keys = (("nll_oracle", "NLL_oracle"), ("nll_test", "NLL_test")) if bench == "oracle" else (
         ("bleu4", "BLEU-4"), ("nll_test", "NLL_gen (test)"))
     rows = []

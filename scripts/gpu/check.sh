@@ -4,7 +4,7 @@
 # Writes results/speed/train_cuda*.json; the whole output goes to runs/gpu_check.log.
 # Uses .venv/bin/python when there is one, else the machine's python3 (its own torch).
 set -uo pipefail
-source "$(dirname "$0")/gpu_env.sh"
+source "$(dirname "$0")/env.sh"
 mkdir -p results/speed runs
 log=runs/gpu_check.log
 {
@@ -12,7 +12,7 @@ log=runs/gpu_check.log
     $PY -c "import torch; print('torch', torch.__version__, torch.cuda.get_device_name())"
     timeout 170 $PY -m pytest -q -ra -p no:cacheprovider tests/test_gpu.py tests/test_end_to_end.py -k "gpu or cuda"
     for variant in "" "--precision bf16" "--cuda-graphs" "--precision bf16 --cuda-graphs"; do
-        echo "== bench_train --device cuda $variant"
-        timeout 100 $PY scripts/bench_train.py --device cuda $variant
+        echo "== scripts.bench.train --device cuda $variant"
+        timeout 100 $PY -m scripts.bench.train --device cuda $variant
     done
 } 2>&1 | tee "$log"

@@ -11,10 +11,10 @@ fraction >= 0.9 x the held-out strings'.
 Saves results/grammar/<grammar>.json (every seed with its wall time and threads, and its
 figures at every log step; mean and std) after every seed: seeds already there are skipped
 (--fresh reruns them), so a benchmark can be run in pieces or side by side (two processes of
-one thread each, --seeds 0 and --seeds 1,2, say). scripts/render_docs.py turns the files
-into the tables of docs/results/grammars.md and the README; scripts/plot_scratch.py draws the curves.
+one thread each, --seeds 0 and --seeds 1,2, say). scripts/render/docs.py turns the files
+into the tables of docs/results/grammars.md and the README; scripts/render/scratch.py draws the curves.
 
-    .venv/bin/python scripts/bench_grammar.py [--grammars arith,kusner] [--variants mle,gan,scratch]
+    .venv/bin/python -m scripts.bench.grammar [--grammars arith,kusner] [--variants mle,gan,scratch]
         [--seeds 0,1,2] [--threads N] [--fresh] [--set KEY=VALUE ...] [--results DIR]
 """
 from __future__ import annotations
@@ -30,13 +30,13 @@ from pathlib import Path
 
 import torch
 
-from seqgan_gumbel.storage.checkpoint import atomic_write_bytes
-from seqgan_gumbel.setup.config import load_config
-from seqgan_gumbel.metrics.grammar import grammar_scores
-from seqgan_gumbel.training.rundir import prepare_run_dir
-from seqgan_gumbel.training.trainer import Trainer
+from seqgan_gumbel.storage import atomic_write_bytes
+from seqgan_gumbel.setup import load_config
+from seqgan_gumbel.metrics import grammar_scores
+from seqgan_gumbel.training import prepare_run_dir, Trainer
 
-ROOT = Path(__file__).resolve().parents[1]
+from scripts import ROOT
+from scripts.stats import mean_sd
 # key: (label, config file relative to the repository ({grammar} filled in) or None, overrides)
 VARIANTS = {
     "mle": ("MLE only (same number of generator updates)", None, ["train.adv_steps=0", "train.mle_steps=1800"]),
@@ -94,8 +94,8 @@ def curve(run: Path, nll_reference: float, logged_nll: float, tokens_per_string:
 
 def summarise(label: str, config: str | None, overrides: list[str], runs: dict) -> dict:
     return {"label": label, "config": config, "overrides": overrides, "seeds": runs,
-            "mean": {f: statistics.fmean(r[f] for r in runs.values()) for f in FIGURES},
-            "std": {f: statistics.stdev(r[f] for r in runs.values()) if len(runs) > 1 else 0.0 for f in FIGURES}}
+            "mean": {f: mean_sd([r[f] for r in runs.values()])[0] for f in FIGURES},
+            "std": {f: mean_sd([r[f] for r in runs.values()], single=0.0)[1] for f in FIGURES}}
 
 
 def reference_mean(result: dict) -> dict:

@@ -1,7 +1,7 @@
 """Render the result tables of README.md and docs/*.md from the saved result files (never typed by hand).
 
-    .venv/bin/python scripts/render_docs.py          # rewrite README.md and docs/*.md in place
-    .venv/bin/python scripts/render_docs.py --check  # exit 1 if any rendered block is out of date
+    .venv/bin/python -m scripts.render.docs          # rewrite README.md and docs/*.md in place
+    .venv/bin/python -m scripts.render.docs --check  # exit 1 if any rendered block is out of date
 
 Each table sits between `<!-- results:NAME -->` and `<!-- /results -->`; the README holds one
 headline table per benchmark, the pages of docs/results/ (one per benchmark, each opening with that
@@ -15,26 +15,25 @@ import re
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
-from render_full import _load, coco_full, cpu_early_stopping, headline_rows, mle_ablation, oracle_size  # noqa: E402  (a sibling script)
-from sweep_table import gap_se, sweep_rows  # noqa: E402
-from render_ratio import (headline_ratio, ratio_ablation, ratio_ablation_coco, ratio_arith,  # noqa: E402
-                          ratio_arith_prefix, ratio_coco, ratio_oracle, ratio_speed)
+from scripts import ROOT
+from scripts.render.full import load_result, coco_full, cpu_early_stopping, headline_rows, mle_ablation, oracle_size
+from scripts.render.sweep_table import gap_se, sweep_rows
+from scripts.render.ratio import (headline_ratio, ratio_ablation, ratio_ablation_coco, ratio_arith,
+                                  ratio_arith_prefix, ratio_coco, ratio_oracle, ratio_speed)
 
 
 def arith_default() -> str:
     rows = []
     for label, rel in (("MLE only (`configs/arith_mle.toml`)", "results/arith/mle_summary.json"),
                        ("default: MLE warm-up + WGAN-GP (`seqgan-gumbel train`)", "results/arith/default_summary.json")):
-        s = _load(rel)
+        s = load_result(rel)
         if s is None:
             continue
         sc = s["samples"]
         rows.append(f"| {label} | {sc['valid']:.3f} | {sc['unique']:.3f} | {sc['novel']:.3f} | "
                     f"{sc['mean_length']:.2f} | {sc['nll_valid']:.2f} | {s['wall_s']:.0f} s, {s['device']}, "
                     f"{s['threads']} threads |")
-    ref = _load("results/arith/ablation.json")
+    ref = load_result("results/arith/ablation.json")
     if ref:
         g = ref["grammar_reference"]
         rows.append(f"| strings drawn from the grammar | {g['valid']:.3f} | {g['unique']:.3f} | - | "
@@ -46,18 +45,18 @@ def arith_default() -> str:
 
 def arith_ablation() -> str:
     p = ROOT / "results/arith/ablation.md"
-    return p.read_text().strip() if p.is_file() else "(not measured yet: run scripts/ablate_arith.py)"
+    return p.read_text().strip() if p.is_file() else "(not measured yet: run python -m scripts.bench.ablate_arith)"
 
 
 def arith_schedule() -> str:
     p = ROOT / "results/arith/schedule.md"
-    return p.read_text().strip() if p.is_file() else "(not measured yet: see scripts/ablate_arith.py --out results/arith/schedule)"
+    return p.read_text().strip() if p.is_file() else "(not measured yet: see python -m scripts.bench.ablate_arith --out results/arith/schedule)"
 
 
 def bleu_bench() -> str:
-    b = _load("results/speed/bleu.json")
+    b = load_result("results/speed/bleu.json")
     if b is None:
-        return "(not measured yet: run scripts/bench_bleu.py)"
+        return "(not measured yet: run python -m scripts.bench.bleu)"
     lines = [f"{b['hypotheses']:,} hypotheses against {b['references']:,} references (COCO train vs test), "
              f"orders 2–5, {b['machine']}:", "",
              "| | BLEU-2..5 | Self-BLEU-2..5 |", "|---|---|---|",
@@ -77,18 +76,18 @@ def bleu_bench() -> str:
 
 
 def data_bench() -> str:
-    d = _load("results/speed/data_load.json")
+    d = load_result("results/speed/data_load.json")
     if d is None:
-        return "(not measured yet: run scripts/bench_data.py)"
+        return "(not measured yet: run python -m scripts.bench.data)"
     rows = [f"| {k} | {r['median_s']:.2f} s | {r['vocab']:,} | {r['batch_tensor']} |" for k, r in d["results"].items()]
     return ("| tokenizer | load 10k + 10k COCO lines, train tokenizer, encode, pack (median) | vocabulary | train tensor |\n"
             "|---|---|---|---|\n" + "\n".join(rows) + f"\n\n{d['machine']}, torch {d['torch']}.")
 
 
 def train_bench() -> str:
-    b = _load("results/speed/train_cpu.json")
+    b = load_result("results/speed/train_cpu.json")
     if b is None:
-        return "(not measured yet: run scripts/bench_train.py)"
+        return "(not measured yet: run python -m scripts.bench.train)"
     theirs = {"mle_epoch_s": 17, "adv_iter_s": 40, "sample_10k_s": 15, "peak_rss_mb": 5300}
     target = {"mle_epoch_s": 4, "adv_iter_s": 4, "sample_10k_s": 1.5, "peak_rss_mb": 1000}
     names = {"mle_epoch_s": "MLE epoch (s)", "adv_iter_s": "adversarial iteration, 5 D + 1 G (s)",
@@ -107,14 +106,14 @@ def gpu_bench() -> str:
                 ("train_cuda_bf16_graphs.json", "bf16 autocast, CUDA-graph sampling")]
     rows, card = [], None
     for name, label in variants:
-        b = _load(f"results/speed/{name}")
+        b = load_result(f"results/speed/{name}")
         if b is None:
             continue
         card = b
         rows.append(f"| {label} | {b['adv_iter_s']:.3f} | {b['adv_iters_per_s']:.2f} | {b['adv_kernel_s']:.3f} "
                     f"({b['kernel_fraction']:.0%}) | {b['mle_epoch_s']:.2f} | {b['sample_10k_s']:.2f} | {b['peak_gpu_mb']:,.0f} |")
     if not rows:
-        return "(not measured yet: run scripts/gpu_check.sh on a machine with a GPU)"
+        return "(not measured yet: run scripts/gpu/check.sh on a machine with a GPU)"
     return ("| `configs/coco_relgan_speed.toml` on the GPU | adversarial iteration (s) | iterations / s | "
             "GPU kernel time per iteration (s, share of wall) | MLE epoch (s) | 10,000 samples (s) | peak GPU memory (MB) |\n"
             "|---|---|---|---|---|---|---|\n" + "\n".join(rows) +
@@ -145,7 +144,7 @@ def _grammar_verdict(m: dict, seeds: list[dict] | None = None) -> str:
 def grammar_bench() -> str:
     parts = []
     for grammar in ("arith", "kusner"):
-        d = _load(f"results/grammar/{grammar}.json")
+        d = load_result(f"results/grammar/{grammar}.json")
         if d is None:
             continue
         ref = d["reference"]
@@ -168,8 +167,8 @@ def grammar_bench() -> str:
                     f"{ref['unique']:.3f} (x1) | {ref['nll_valid']:.2f} (x1) | {ref['nll_valid']:.2f} (x1: the least possible) | - | - |")
         parts.append(head + "\n" + "\n".join(rows))
     if not parts:
-        return "(not measured yet: run scripts/bench_grammar.py)"
-    d = _load("results/grammar/arith.json") or _load("results/grammar/kusner.json")
+        return "(not measured yet: run python -m scripts.bench.grammar)"
+    d = load_result("results/grammar/arith.json") or load_result("results/grammar/kusner.json")
     return "\n\n".join(parts) + (f"\n\n2,000 samples per run, each against held-out strings drawn with its own seed; "
                                   f"{d['machine']}; torch {d['torch']}; threads: torch threads of each run (a 1-thread run ran beside another).")
 
@@ -206,7 +205,7 @@ def _sizes(bench: str, one) -> str:
     parts = []
     for path in sorted((ROOT / "results" / bench).glob("*.json"), key=lambda p: (p.stem != "cpu", p.stem)):
         d = json.loads(path.read_text())
-        if d["size"] != "cpu":      # the published sizes have their own tables (render_full.py)
+        if d["size"] != "cpu":      # the published sizes have their own tables (scripts/render/full.py)
             continue
         title = "At full size" if d["size"] == "full" else "At the size that fits a 2-core CPU"
         if d["overrides"]:
@@ -214,7 +213,7 @@ def _sizes(bench: str, one) -> str:
         if d.get("mle_from"):
             title += f" (the MLE runs of `{d['mle_from']}.json`)"
         parts.append(f"**{title}** (`results/{bench}/{path.name}`):\n\n" + one(d))
-    return "\n\n".join(parts) or f"(not measured yet: run scripts/bench_seeds.py {bench})"
+    return "\n\n".join(parts) or f"(not measured yet: run python -m scripts.bench.seeds {bench})"
 
 
 def oracle_bench() -> str:
@@ -294,9 +293,9 @@ def _coco_table(d: dict) -> str:
 
 
 def scratch_ablation() -> str:
-    d = _load("results/grammar/scratch_ablation_arith.json")
+    d = load_result("results/grammar/scratch_ablation_arith.json")
     if d is None:
-        return "(not measured yet: run scripts/ablate_scratch.py)"
+        return "(not measured yet: run python -m scripts.bench.ablate_scratch)"
     rows = []
     for name, r in d["runs"].items():
         note = f" (stopped at iteration {r['stopped_at']:,}: its last logged figures, 500 samples)" if "stopped_at" in r else ""
@@ -318,7 +317,7 @@ def _where_short(d: dict) -> str:
 def headline_grammar() -> str:
     rows = []
     for grammar in ("arith", "kusner"):
-        d = _load(f"results/grammar/{grammar}.json")
+        d = load_result(f"results/grammar/{grammar}.json")
         if d is None:
             continue
         for key in ("gan", "mle", "scratch"):
@@ -330,7 +329,7 @@ def headline_grammar() -> str:
         ref = d["reference"]
         rows.append(f"| `{grammar}` | real data: strings drawn from the grammar | {ref['valid']:.3f} | {ref['unique']:.3f} | x1 | x1 |")
     if not rows:
-        return "(not measured yet: run scripts/bench_grammar.py)"
+        return "(not measured yet: run python -m scripts.bench.grammar)"
     return ("| grammar | run (3 seeds, 2-core CPU, mean) | valid | unique | grammar NLL of samples ÷ the grammar's own | "
             "generator NLL of held-out strings ÷ exact |\n|---|---|---|---|---|---|\n" + "\n".join(rows)
             + "\n\nNo published figure to set beside these: Kusner & Hernández-Lobato show samples, not rates.")
@@ -340,7 +339,7 @@ def _cpu_headline(bench: str) -> tuple[dict | None, str]:
     """The CPU-size result a headline shows: the early-stopped warm-up's (cpu_es) once all 3 seeds of
     its GAN have run, else the fixed-length one's (cpu); and the row label saying which."""
     for name in ("cpu_es", "cpu"):
-        d = _load(f"results/{bench}/{name}.json")
+        d = load_result(f"results/{bench}/{name}.json")
         if d is not None and (name == "cpu" or len(d["variants"].get("gan", {}).get("seeds", {})) >= 3):
             stopped = any(o.startswith("train.mle_patience=") for o in d["overrides"])
             return d, "ours, CPU size" + (", early-stopped warm-up" if stopped else "")
@@ -350,12 +349,12 @@ def _cpu_headline(bench: str) -> tuple[dict | None, str]:
 def headline_oracle() -> str:
     d, size = _cpu_headline("oracle")
     if d is None:
-        return "(not measured yet: run scripts/bench_seeds.py oracle)"
+        return "(not measured yet: run python -m scripts.bench.seeds oracle)"
     mle, gan = d["variants"]["mle"], d["variants"]["gan"]
     rows = [f"| {size}: {v['label']} | {_ms(v, 'nll_oracle')} | {_ms(v, 'nll_test')} |" for v in (mle, gan)]
     rows += [f"| published: {m} ({src}) | {v} | - |" for m, v, src in PUBLISHED_ORACLE if m in ("MLE", "RelGAN")]
     full, note = headline_rows("oracle", ("nll_oracle", "nll_test"))
-    light = _load("results/oracle/light.json")
+    light = load_result("results/oracle/light.json")
     if light is not None:
         full += [f"| ours, RelGAN's recipe at full length with the CPU-sized critic (CPU, {len(v['seeds'])} seeds): "
                  f"{v['label']} | {_ms(v, 'nll_oracle')} | {_ms(v, 'nll_test')} |" for v in light["variants"].values()]
@@ -368,7 +367,7 @@ def headline_oracle() -> str:
 def headline_coco() -> str:
     d, size = _cpu_headline("coco")
     if d is None:
-        return "(not measured yet: run scripts/bench_seeds.py coco)"
+        return "(not measured yet: run python -m scripts.bench.seeds coco)"
     ks = ("bleu2", "bleu3", "bleu4", "bleu5", "self_bleu4")
     rows = [f"| {size}: {v['label']} | " + " | ".join(f"{v['mean'][k]:.3f}" for k in ks) + " |"
             for v in (d["variants"]["mle"], d["variants"]["gan"])]
@@ -421,7 +420,7 @@ def main() -> None:
             if not args.check:
                 path.write_text(new)
     if args.check and stale:
-        sys.exit(f"{', '.join(stale)}: tables differ from the result files; run scripts/render_docs.py")
+        sys.exit(f"{', '.join(stale)}: tables differ from the result files; run python -m scripts.render.docs")
 
 
 if __name__ == "__main__":

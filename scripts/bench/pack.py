@@ -8,8 +8,8 @@ result file (an unfinished run resumes from checkpoint.pt), otherwise only its s
 pretrained.pt (a GAN seed still to come starts from its MLE run's pretrained.pt). Unpacking renews
 the resume/ snapshots kept with the results from the unpacked runs, so a commit goes on from there.
 
-    python scripts/bench_pack.py pack DIR [--benches oracle,coco] [--name full]
-    python scripts/bench_pack.py unpack DIR
+    python -m scripts.bench.pack pack DIR [--benches oracle,coco] [--name full]
+    python -m scripts.bench.pack unpack DIR
 """
 from __future__ import annotations
 
@@ -19,7 +19,9 @@ import json
 import tarfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from scripts import ROOT
+
+
 PART = 15 * 2 ** 20
 RETURN_LIMIT = 64 * 2 ** 20     # what the device tool brings back from $OUT in all
 SMALL = ("pretrained.pt", "warmup_rebuilt.json", "metrics.jsonl", "summary.json", "bench_pieces.json", "config.toml", "vocab.json",
@@ -66,11 +68,8 @@ def unpack(src: Path) -> list[str]:
 
 def refresh_snapshots(names: list[str]) -> None:
     """The unpacked runs are the newest state of their seeds: renew the resume/ snapshots kept with
-    the results from them (scripts/bench_keep.py), so that what is committed goes on from there."""
-    import sys
-
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from bench_keep import CHECKPOINT, keep_run
+    the results from them (scripts/bench/keep.py), so that what is committed goes on from there."""
+    from scripts.bench.keep import CHECKPOINT, keep_run
 
     for n in names:
         parts = Path(n).parts        # runs/bench/<bench>-<name>/<run>/checkpoint.pt

@@ -7,29 +7,28 @@ not committed (.gitignore): on this machine the MLE run's pretrained.pt is copie
 too, and while the run's seed is not yet in the result file so is resume/ (the run folder as it
 stands, checkpoint.prev.pt left out), from which a later invocation goes on when the runs folder
 has no checkpoint; it is dropped once the seed's figures are saved. On a fresh clone a GAN seed's
-warm-up is rebuilt from its config.json and compared with the recorded digest (bench_seeds).
-Used by scripts/bench_seeds.py."""
+warm-up is rebuilt from its config.json and compared with the recorded digest (scripts/bench/seeds.py).
+Used by scripts/bench/seeds.py."""
 from __future__ import annotations
 
 import json
 import shutil
 from pathlib import Path
 
-from run_pieces import PIECES
-from seqgan_gumbel.storage.checkpoint import CHECKPOINT_NAME as CHECKPOINT, PREVIOUS_NAME, sealed_digest
-from seqgan_gumbel.storage.jsonl import read_metrics
+from scripts.bench.pieces import PIECES
+from seqgan_gumbel.storage import CHECKPOINT_NAME as CHECKPOINT, PREVIOUS_NAME, read_metrics, sealed_digest
 
 RESUME = "resume"
 KEPT = ("metrics.jsonl", "summary.json", PIECES)
 PRETRAINED, WARMUP = "pretrained.pt", "warmup.json"
-REBUILT = "warmup_rebuilt.json"        # beside a warm-up bench_seeds rebuilt: how it compared with the record
+REBUILT = "warmup_rebuilt.json"        # beside a warm-up scripts.bench.seeds rebuilt: how it compared with the record
 
 
 def write_warmup(run: Path, keep: Path) -> None:
     """Record the digest of an MLE run's best generator: what a rebuilt warm-up is compared with."""
     record = {"sha256": sealed_digest(run / PRETRAINED),
               "note": "SHA-256 of the payload of this MLE run's pretrained.pt (not committed); "
-                      "bench_seeds rebuilds it from config.json where it is missing and compares"}
+                      "scripts.bench.seeds rebuilds it from config.json where it is missing and compares"}
     (keep / WARMUP).write_text(json.dumps(record, indent=1) + "\n")
 
 

@@ -20,9 +20,9 @@ with every variant asked for are skipped (--fresh reruns them), so seeds can run
 (--seeds 0 and --seeds 1,2 with --threads 1); a seed there without the GAN gets it added
 (--variants mle,gan), its MLE part kept. --plot only redraws the plot from the saved result.
 A run stopped part-way resumes from its checkpoint; every piece's time is recorded in its folder's
-bench_pieces.json (scripts/run_pieces.py), and a seed's train_s sums them.
+bench_pieces.json (scripts/bench/pieces.py), and a seed's train_s sums them.
 
-    .venv/bin/python scripts/bench_ratio.py oracle|coco|arith [--seeds 0,1,2] [--variants mle,gan]
+    .venv/bin/python -m scripts.bench.ratio oracle|coco|arith [--seeds 0,1,2] [--variants mle,gan]
         [--threads N] [--fresh] [--plot]
 """
 from __future__ import annotations
@@ -30,28 +30,25 @@ from __future__ import annotations
 import argparse
 import fcntl
 import json
-import math
 import platform
-import statistics
-import sys
 import time
 from dataclasses import asdict
 from pathlib import Path
 
 import torch
 
-from seqgan_gumbel import api
-from seqgan_gumbel.storage.checkpoint import atomic_write_bytes
-from seqgan_gumbel.errors import UserError
-from seqgan_gumbel.ratio.model import ExactRatio, GrammarRatio
-from seqgan_gumbel.ratio.fit import RatioConfig
-from seqgan_gumbel.setup.runs import resolve_device
-from seqgan_gumbel.ratio.samplers import make_sampler
+import seqgan_gumbel as sg
+from seqgan_gumbel.storage import atomic_write_bytes
+from seqgan_gumbel import UserError
+from seqgan_gumbel.ratio import ExactRatio, GrammarRatio, RatioConfig
+from seqgan_gumbel.setup import resolve_device
+from seqgan_gumbel.ratio import make_sampler
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run_pieces import PIECES, piece, pieces, total_wall  # noqa: E402  (a sibling script)
+from scripts import ROOT
+from scripts.bench.pieces import PIECES, piece, pieces, total_wall
+from scripts.stats import interpolate, mean_se
 
-ROOT = Path(__file__).resolve().parents[1]
+
 BENCHES = {
     "oracle": {"config": "configs/oracle_bench_cpu.toml",
                "overrides": {"train.adv_steps": 0, "data.validation_fraction": 0.1, "train.mle_patience": 6,
@@ -115,7 +112,7 @@ SMOKE = {"train": {"data.num_train": 300, "data.num_test": 100, "train.eval_samp
 def model_points(bench: str, run, label: str, exact: bool, seed: int, smoke: bool,
                  fit: dict | None = None) -> tuple[dict, list[dict]]:
     """Fit the run's ratio model, then every point of the benchmark for it (labelled with the model)."""
-    from seqgan_gumbel.ratio.model import load_ratio
+    from seqgan_gumbel.ratio import load_ratio
 
     spec = BENCHES[bench]
     num = SMOKE["num"] if smoke else spec["num"]
@@ -137,7 +134,7 @@ def model_points(bench: str, run, label: str, exact: bool, seed: int, smoke: boo
 
 def grammar_reference(run) -> dict:
     """The grammar's own figures on the run's held-out strings (what the samples should match)."""
-    from seqgan_gumbel.metrics.grammar import grammar_scores
+    from seqgan_gumbel.metrics import grammar_scores
 
     kind = run.loaded.kind()
     held = [run.loaded.vocab.decode(r) for r in kind.test_ids.tolist()]
@@ -149,20 +146,18 @@ def trained(config: Path, out: Path, overrides: dict):
     """The run in out: loaded when an interrupted seed already finished it with these settings,
     resumed when it stopped part-way, trained otherwise (settings compared as Config.computation
     does: a run made in another checkout, its init_generator elsewhere, is the same run)."""
-    from seqgan_gumbel.api import _config
-
-    cfg = _config(config, overrides)
+    cfg = sg.load_config(str(config), [f"{k}={v}" for k, v in overrides.items()])
     device = str(resolve_device(cfg.train.device))
     if (out / "checkpoint.pt").is_file():
-        run = api.load(out)
+        run = sg.load(out)
         if run.config.computation() == cfg.computation():
             if (out / "summary.json").is_file():
                 return run
-            with piece(out, device):        # every piece's time is recorded (run_pieces.py)
-                return api.resume(out)
+            with piece(out, device):        # every piece's time is recorded (scripts/bench/pieces.py)
+                return sg.resume(out)
         (out / PIECES).unlink(missing_ok=True)   # a run made with other settings: not this run's pieces
     with piece(out, device):
-        return api.train(cfg, out, overwrite=True)
+        return sg.train(cfg, out, overwrite=True)
 
 
 def train_seconds(out: Path, t0: float) -> float:
@@ -228,17 +223,8 @@ def better_by(branch: list[tuple[float, float]], x: float, y: float) -> float | 
     (None: x less diverse than the whole branch; more diverse than all of it: set against its end)."""
     if x <= branch[0][0]:
         return branch[0][1] - y
-    for (x0, y0), (x1, y1) in zip(branch, branch[1:]):
-        if x0 <= x <= x1:
-            return y0 + (y1 - y0) * (x - x0) / (x1 - x0 or 1.0) - y
-    return None
-
-
-def _mean_se(values: list[float]) -> dict:
-    if not values:
-        return {}
-    sd = statistics.stdev(values) if len(values) > 1 else float("nan")
-    return {"mean": statistics.fmean(values), "se": sd / math.sqrt(len(values)), "n": len(values)}
+    ref = interpolate(branch, x)
+    return None if ref is None else ref - y
 
 
 def summarise(seeds: dict, quality: str, diversity: str, signs=(1.0, 1.0)) -> list[dict]:
@@ -262,7 +248,7 @@ def summarise(seeds: dict, quality: str, diversity: str, signs=(1.0, 1.0)) -> li
         for k in (quality, diversity, "nll_test", "nll_test_se", "better_by", "ess", "acceptance", "total_s"):
             vals = [p[k] for p in ps if p.get(k) is not None and "error" not in p]
             if vals:
-                row[k] = _mean_se(vals)
+                row[k] = mean_se(vals)
         out.append(row)
     return out
 
@@ -275,7 +261,7 @@ AXES = {"oracle": ("NLL_test (lower = more of the data covered)", "NLL_oracle (l
 def plot(result: dict, path: Path) -> None:
     """The quality-diversity plot of a result: each model's plain temperature curve (seed means), and
     every ratio sampler's point with its standard errors."""
-    from seqgan_gumbel.metrics.plots import curves_and_points
+    from seqgan_gumbel.metrics import curves_and_points
 
     q, x = result["quality"], result["diversity"]
     rows = [r for r in result["summary"] if r.get("seeds") and q in r and x in r]

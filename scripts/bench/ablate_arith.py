@@ -4,7 +4,7 @@ Trains each variant (the default with one thing changed) for one seed, draws 2,0
 scores them against the grammar, and saves results/arith/ablation.json and .md (the table in
 docs/results/grammars.md). Each variant takes a few minutes on 2 CPU cores.
 
-    .venv/bin/python scripts/ablate_arith.py [--only NAME ...] [--threads N]
+    .venv/bin/python -m scripts.bench.ablate_arith [--only NAME ...] [--threads N]
 """
 from __future__ import annotations
 
@@ -17,9 +17,9 @@ from pathlib import Path
 
 import torch
 
-from seqgan_gumbel.setup.config import load_config
-from seqgan_gumbel.metrics.grammar import grammar_scores
-from seqgan_gumbel.training.start import train
+from seqgan_gumbel.setup import load_config
+from seqgan_gumbel.metrics import grammar_scores
+from seqgan_gumbel.training import train
 
 VARIANTS = {
     "default (MLE warm-up, WGAN-GP, CNN critic, minibatch std)": [],
@@ -67,7 +67,7 @@ def main() -> None:
         results["rows"][name] = row
         print(f"{name}: {json.dumps(row)}", flush=True)
         path.write_text(json.dumps(results, indent=2) + "\n")
-    from seqgan_gumbel.data.grammar import load_grammar
+    from seqgan_gumbel.data import load_grammar
     g = load_grammar("arith")
     ref = grammar_scores(g.samples(2000, 0), g)
     results["grammar_reference"] = {k: ref[k] for k in ("valid", "unique", "mean_length", "nll_valid")}
