@@ -115,3 +115,56 @@ def test_training_evaluate_and_sweep_share_the_kinds_figures(tmp_path):
     assert quick["unique"] == full["unique"] == swept["unique"] == 0.75
     assert full["novel"] == 0.5 and quick["nll_valid"] == swept["nll_valid"] == full["nll_valid"]
     assert kind.quick_figures(["( x"], None, 10)["nll_valid"] is None      # no valid sample: no NaN in the log
+
+
+def _tiny(kind_overrides, out):
+    return sg.train(None, out, overrides={**kind_overrides, "train.mle_steps": 5, "train.adv_steps": 0,
+                                          "train.num_samples": 20, "train.eval_samples": 10}).loaded
+
+
+def _evaluation_kind(run, **flags):
+    import argparse
+
+    from seqgan_gumbel.cli.commands import _evaluation_kind
+
+    args = {k: None for k in ("references", "bleu", "self_bleu", "oracle", "grammar", "train")}
+    return _evaluation_kind(argparse.Namespace(**(args | flags)), run)
+
+
+def test_evaluate_builds_the_kind_once_with_the_flags_files_in_place_of_the_runs(tmp_path):
+    """`evaluate --run DIR` with --grammar/--train, --references or --oracle: the run's own files
+    where no flag names one, the flags' files where one does, each read once by the kind itself."""
+    from seqgan_gumbel.data.oracle import load_oracle, random_oracle
+
+    run = _tiny({"data.grammar": "arith", "data.num_train": 64, "data.num_test": 16}, tmp_path / "g")
+    own = _evaluation_kind(run)
+    assert own.grammar.name == "arith" and own.train == [tuple(l.split()) for l in
+                                                          (tmp_path / "g" / "train.txt").read_text().splitlines()]
+    (tmp_path / "t.txt").write_text("x + y\ny * x\n")
+    given = _evaluation_kind(run, grammar="kusner", train=str(tmp_path / "t.txt"))
+    assert given.grammar.name == "kusner" and given.train == [("x", "+", "y"), ("y", "*", "x")]
+    assert given.test_ids.equal(own.test_ids)            # held-out NLL stays on the run's test.txt
+    alone = _evaluation_kind(None, grammar="kusner")
+    assert alone.grammar.name == "kusner" and alone.train is None and alone.test_ids is None
+
+    (tmp_path / "c.txt").write_text("".join(f"a cat sat on mat {i % 7}\n" for i in range(80)))
+    run = _tiny({"data.kind": "corpus", "data.path": str(tmp_path / "c.txt")}, tmp_path / "c")
+    test_lines = (tmp_path / "c" / "test.txt").read_text().splitlines()
+    (tmp_path / "r.txt").write_text("a dog sat\n\na cat ran\n")
+    k = _evaluation_kind(run, references=str(tmp_path / "r.txt"))
+    assert k.references == ["a dog sat", "a cat ran"] and k.source == str(tmp_path / "r.txt")
+    assert k.test_lines == test_lines and len(k.test_ids) == len(test_lines)
+    assert _evaluation_kind(run).references == test_lines
+    assert _evaluation_kind(None, self_bleu=True).references is None
+
+    random_oracle(0, vocab=30, emb=4, hidden=4).save(tmp_path / "o.npz")
+    run = _tiny({"data.kind": "oracle", "data.oracle_params": str(tmp_path / "o.npz"), "data.num_train": 64,
+                 "data.num_test": 16, "data.max_len": 8}, tmp_path / "o")
+    random_oracle(1, vocab=30, emb=4, hidden=4).save(tmp_path / "o2.npz")
+    k = _evaluation_kind(run, oracle=str(tmp_path / "o2.npz"))
+    other = load_oracle(tmp_path / "o2.npz")
+    drawn = other.sample(4, 8, seed=0)
+    assert k.source == str(tmp_path / "o2.npz") and k.oracle.nll(drawn) == other.nll(drawn)
+    assert _evaluation_kind(run).oracle.nll(drawn) != other.nll(drawn)       # the run's own oracle
+    assert k.test_ids.equal(_evaluation_kind(run).test_ids)
+    assert _evaluation_kind(run).source == str(tmp_path / "o" / "oracle.npz")

@@ -157,40 +157,25 @@ def evaluate(args) -> int:
 
 def _evaluation_kind(args, run):
     """What scores the samples: the run's own data kind, or the one the flags name (text when
-    --references, --bleu or --self-bleu is given), with the flags' files in place of the run's."""
-    from seqgan_gumbel.kinds import CorpusKind, GrammarKind, OracleKind
+    --references, --bleu or --self-bleu is given), built once with the flags' files in place of
+    the run's (the kind's evaluation_files)."""
+    from seqgan_gumbel.kinds import KINDS
 
     run_kind = run.config.data.kind if run is not None else None
     if args.references or args.bleu or args.self_bleu or run_kind == "corpus":
-        kind = run.kind() if run_kind == "corpus" else CorpusKind(None)
-        if args.references:
-            from seqgan_gumbel.metrics.text import read_text_lines
-
-            kind.references = read_text_lines(args.references, "reference file", keep_empty=False)
-            kind.source = args.references
-        return kind
-    if args.oracle or run_kind == "oracle":
-        kind = run.kind() if run_kind == "oracle" else OracleKind(None)
-        if args.oracle:
-            from seqgan_gumbel.data.oracle import load_oracle
-
-            kind.oracle, kind.source = load_oracle(args.oracle), args.oracle
-        return kind
-    if args.grammar or run_kind == "grammar":
-        kind = run.kind() if run_kind == "grammar" else GrammarKind(None)
-        if args.grammar:
-            from seqgan_gumbel.data.grammar import load_grammar
-
-            kind.grammar = load_grammar(args.grammar)
-        if args.train:
-            from seqgan_gumbel.data.corpus import read_sequences
-
-            kind.train = read_sequences(args.train, what="training file", hint="check --train")
-        return kind
-    if run is not None:
-        return run.kind()
-    raise UserError("evaluate needs something to score against: --references FILE (text), --grammar NAME, "
-                    "--oracle FILE.npz, or a --run DIR")
+        name = "corpus"
+    elif args.oracle or run_kind == "oracle":
+        name = "oracle"
+    elif args.grammar or run_kind == "grammar":
+        name = "grammar"
+    elif run is not None:
+        name = run_kind
+    else:
+        raise UserError("evaluate needs something to score against: --references FILE (text), --grammar NAME, "
+                        "--oracle FILE.npz, or a --run DIR")
+    cls = KINDS.get(name)
+    files = {f: getattr(args, f) for f in cls.evaluation_files if getattr(args, f, None)}
+    return cls.from_run(run, **files) if run_kind == name else cls.from_files(**files)
 
 
 def sweep(args) -> int:

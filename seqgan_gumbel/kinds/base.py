@@ -48,6 +48,7 @@ class DataKind:
     quality: ClassVar[Axis]
     diversity: ClassVar[Axis]
     data: SequenceData | None = None     # the training data, when built from a config
+    evaluation_files: ClassVar[tuple[str, ...]] = ()    # what `evaluate` may put in place of a run's own
 
     # --------------------------------------------------------------- building
     @staticmethod
@@ -65,9 +66,15 @@ class DataKind:
         raise NotImplementedError
 
     @classmethod
-    def from_run(cls, run: LoadedRun) -> DataKind:
-        """What scores samples of a finished run, read from its run directory."""
+    def from_run(cls, run: LoadedRun, **files: str) -> DataKind:
+        """What scores samples of a finished run, read from its run directory; `files` (named in
+        evaluation_files: `evaluate --references FILE`, say) stand in for the run's own."""
         raise NotImplementedError
+
+    @classmethod
+    def from_files(cls, **files: str) -> DataKind:
+        """What scores samples without a run: from the files named in evaluation_files alone."""
+        raise UserError(f"evaluating {cls.name} samples needs a --run DIR to score them against")
 
     def write_files(self, out: Path) -> None:
         """The kind's own files of a new run directory (held-out data, tokenizer, oracle)."""

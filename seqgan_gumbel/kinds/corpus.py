@@ -78,10 +78,13 @@ class CorpusKind(DataKind):
     quality = Axis("bleu", "BLEU-{n} vs held-out text")
     diversity = Axis("self_bleu", "Self-BLEU-{n} (lower = more diverse)")
 
-    def __init__(self, references: list[str] | None, test_ids=None, data=None, run=None, source: str | None = None):
+    evaluation_files = ("references",)
+
+    def __init__(self, references: list[str] | None, test_ids=None, data=None, run=None, source: str | None = None,
+                 test_lines: list[str] | None = None):
         self.references, self.test_ids, self.data, self.run = references, test_ids, data, run
         self.source = source
-        self.test_lines = references   # the run's own held-out text (references may be replaced)
+        self.test_lines = references if test_lines is None else test_lines   # the run's own held-out text
 
     @staticmethod
     def check_config(dc) -> None:
@@ -98,12 +101,22 @@ class CorpusKind(DataKind):
         return cls(data.test_lines, data.test_ids, data)
 
     @classmethod
-    def from_run(cls, run) -> CorpusKind:
+    def from_run(cls, run, references: str | None = None) -> CorpusKind:
+        """BLEU against the run's test.txt, or the `references` file; held-out NLL on test.txt."""
         from seqgan_gumbel.metrics.text import encode_lines, read_text_lines
 
         test_file = run.directory / "test.txt"
-        refs = read_text_lines(test_file, "test file", False)
-        return cls(refs, encode_lines(run, refs), run=run, source=str(test_file))
+        own = read_text_lines(test_file, "test file", False)
+        refs = read_text_lines(references, "reference file", keep_empty=False) if references else own
+        return cls(refs, encode_lines(run, own), run=run, source=references or str(test_file), test_lines=own)
+
+    @classmethod
+    def from_files(cls, references: str | None = None) -> CorpusKind:
+        """BLEU against the `references` file; without one, Self-BLEU alone."""
+        from seqgan_gumbel.metrics.text import read_text_lines
+
+        refs = read_text_lines(references, "reference file", keep_empty=False) if references else None
+        return cls(refs, source=references)
 
     def write_files(self, out: Path) -> None:
         from seqgan_gumbel.data.sequences import write_lines

@@ -53,6 +53,8 @@ class GrammarKind(DataKind):
     quality = Axis("valid", "valid fraction")
     diversity = Axis("nll_valid", "grammar NLL of valid samples (nats/sequence; higher = less typical)")
 
+    evaluation_files = ("grammar", "train")
+
     def __init__(self, grammar, train: list[tuple[str, ...]] | None = None, test_ids=None, data=None):
         self.grammar, self._train, self.test_ids, self.data = grammar, train, test_ids, data
 
@@ -88,16 +90,29 @@ class GrammarKind(DataKind):
         return cls(grammar, test_ids=data.test_ids, data=data)
 
     @classmethod
-    def from_run(cls, run) -> GrammarKind:
+    def from_run(cls, run, grammar: str | None = None, train: str | None = None) -> GrammarKind:
+        """Validity under the run's grammar, or the `grammar` named; novelty against the run's
+        train.txt, or the `train` file; held-out NLL on the run's test.txt."""
         from seqgan_gumbel.data.corpus import read_sequences
+        from seqgan_gumbel.data.grammar import load_grammar
 
-        train_file, test_file = run.directory / "train.txt", run.directory / "test.txt"
-        train = read_sequences(train_file, what="training file") if train_file.is_file() else None
+        own_train, test_file = run.directory / "train.txt", run.directory / "test.txt"
+        if train:
+            sequences = read_sequences(train, what="training file", hint="check --train")
+        else:
+            sequences = read_sequences(own_train, what="training file") if own_train.is_file() else None
         test_ids = None
         if test_file.is_file():
-            test = read_sequences(test_file, what="test file")
-            test_ids = run.vocab.encode_batch(test, run.max_len + 1)
-        return cls(run.grammar, train, test_ids)
+            test_ids = run.vocab.encode_batch(read_sequences(test_file, what="test file"), run.max_len + 1)
+        return cls(load_grammar(grammar) if grammar else run.grammar, sequences, test_ids)
+
+    @classmethod
+    def from_files(cls, grammar: str | None = None, train: str | None = None) -> GrammarKind:
+        from seqgan_gumbel.data.corpus import read_sequences
+        from seqgan_gumbel.data.grammar import load_grammar
+
+        return cls(load_grammar(grammar) if grammar else None,
+                   read_sequences(train, what="training file", hint="check --train") if train else None)
 
     def write_files(self, out: Path) -> None:
         from seqgan_gumbel.data.sequences import write_lines

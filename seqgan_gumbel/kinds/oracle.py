@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from seqgan_gumbel.errors import UserError
 from seqgan_gumbel.kinds.base import Axis, DataKind, EvalOptions, held_out_nll
 
 
@@ -39,6 +40,8 @@ class OracleKind(DataKind):
     quality = Axis("nll_oracle", "NLL_oracle (lower = better quality)")
     diversity = Axis("nll_test", "NLL_test (generator NLL of held-out oracle samples; lower = more diverse)")
 
+    evaluation_files = ("oracle",)
+
     def __init__(self, oracle, test_ids=None, data=None, source: str = ""):
         self.oracle, self.test_ids, self.data, self.source = oracle, test_ids, data, source
 
@@ -52,14 +55,23 @@ class OracleKind(DataKind):
         return cls(data.oracle, data.test_ids, data)
 
     @classmethod
-    def from_run(cls, run) -> OracleKind:
+    def from_run(cls, run, oracle: str | None = None) -> OracleKind:
+        """NLL_oracle under the run's oracle.npz, or the `oracle` file; NLL_test on the run's test.txt."""
         from seqgan_gumbel.metrics.text import oracle_test_ids
         from seqgan_gumbel.data.oracle import load_oracle
 
         source = run.directory / "oracle.npz"
-        oracle = load_oracle(source)
-        test_ids = oracle_test_ids(run.directory, oracle) if (run.directory / "test.txt").is_file() else None
-        return cls(oracle, test_ids, source=str(source))
+        own = load_oracle(source)
+        test_ids = oracle_test_ids(run.directory, own) if (run.directory / "test.txt").is_file() else None
+        return cls(load_oracle(oracle) if oracle else own, test_ids, source=oracle or str(source))
+
+    @classmethod
+    def from_files(cls, oracle: str | None = None) -> OracleKind:
+        from seqgan_gumbel.data.oracle import load_oracle
+
+        if not oracle:
+            raise UserError("evaluating oracle samples needs --oracle FILE.npz or a --run DIR")
+        return cls(load_oracle(oracle), source=oracle)
 
     def write_files(self, out: Path) -> None:
         from seqgan_gumbel.data.sequences import write_lines

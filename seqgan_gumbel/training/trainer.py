@@ -28,12 +28,12 @@ from seqgan_gumbel.setup.runs import (build_discriminator, build_generator, chec
 from seqgan_gumbel.training.rundir import NullFiles, RunFiles
 from seqgan_gumbel.training.runlog import RunLog, SilentLog
 from seqgan_gumbel.models.schedules import lr_factor, temperature as relaxation_tau
-from seqgan_gumbel.training.stopping import Interrupted, StopSignals, check_loss, stop_at_once
-from seqgan_gumbel.training.checkpoints import Checkpoints
+from seqgan_gumbel.training import checkpoints
+from seqgan_gumbel.training.stopping import Interrupted, StopSignals, check_loss, check_weights, stop_at_once
 from seqgan_gumbel.training.warmup import EarlyStopping
 
 
-class Trainer(Checkpoints):
+class Trainer:
     """Owns the models, optimizers and data stream of one run."""
 
     def __init__(self, cfg: Config, out: Path, *, progress: bool = True, dist: distributed.Dist | None = None):
@@ -74,6 +74,20 @@ class Trainer(Checkpoints):
         self.warmup = EarlyStopping(tr.mle_patience)
         self.files = RunFiles(out) if dist.main else NullFiles()
         self.progress, self.start_time, self._where = progress, time.perf_counter(), "start"
+
+    # ------------------------------------------------------------ checkpoints
+    def generator_state(self) -> dict:
+        """What `sample --run` and train.init_generator need of the generator (checkpoints.py)."""
+        return checkpoints.generator_state(self)
+
+    def save(self) -> None:
+        """A checkpoint, once every weight is finite (a huge step can overflow them with a finite loss)."""
+        check_weights({"generator": self.gen, "discriminator": self.disc}, self._where, self.out)
+        self.files.checkpoint(lambda: checkpoints.training_state(self))
+
+    def restore(self, state: dict) -> None:
+        """Go on from a checkpoint of this run (checkpoints.restore)."""
+        checkpoints.restore(self, state)
 
     # ------------------------------------------------------------------ steps
     def _autocast(self):
