@@ -80,26 +80,37 @@ class Run:
         return json.loads(p.read_text(encoding="utf-8")) if p.is_file() else {}
 
     def sample(self, num: int = 1000, *, temperature: float = 1.0, seed: int | None = 0, method: str = "plain",
-               strength: float = 1.0, candidates: int = 8) -> list[str]:
-        """num samples as text lines (the sampling temperature divides the logits; seed None: unseeded).
-        method guide, sir or rejection: guided or filtered by the run's ratio model (fit_ratio) at
-        that strength, as `sample --guide / --filter` do."""
-        from seqgan_gumbel.setup.runs import draw_samples
+               strength: float = 1.0, candidates: int = 8, top_k: int = 0, top_p: float = 1.0,
+               prompt: str | None = None) -> list[str]:
+        """num samples as text lines (the sampling temperature divides the logits; seed None: unseeded),
+        each step's distribution truncated to its top_k tokens and its top_p nucleus (0 and 1: none);
+        prompt: num continuations of that text, each starting with it verbatim. method guide, sir or
+        rejection: guided or filtered by the run's ratio model (fit_ratio) at that strength, as
+        `sample --guide / --filter` do (truncating the guided distribution, for the guide)."""
+        from seqgan_gumbel.models.decoding import Decoder
+        from seqgan_gumbel.setup.prompts import sample_lines
 
         if num < 1 or not 0 < temperature < float("inf"):
             raise UserError(f"num must be at least 1 and temperature a positive number, got {num}, {temperature}")
-        v = self.loaded.vocab
+        decoder = Decoder(temperature, top_k, top_p)
         if method == "plain":
-            return [v.text(s) for s in draw_samples(self.generator, v, num, temperature=temperature, seed=seed)]
-        ids, _ = self.sampler(method, temperature=temperature, strength=strength, candidates=candidates).draw(num, seed)
+            return sample_lines(self.loaded, num, decoder, seed=seed, prompts=None if prompt is None else [prompt])
+        if prompt is not None:
+            raise UserError("prompt continues text by plain sampling; not with method guide, sir or rejection")
+        v = self.loaded.vocab
+        ids, _ = self.sampler(method, temperature=temperature, strength=strength, candidates=candidates,
+                              top_k=top_k, top_p=top_p).draw(num, seed)
         return [v.text(v.decode(r)) for r in ids.tolist()]
 
-    def sampler(self, method: str = "guide", *, temperature: float = 1.0, strength: float = 1.0, candidates: int = 8):
-        """A sampler of samplers.py (draw(num, seed), log_p(ids), held_out(ids)); every method but
-        plain uses the run's ratio model."""
+    def sampler(self, method: str = "guide", *, temperature: float = 1.0, strength: float = 1.0, candidates: int = 8,
+                top_k: int = 0, top_p: float = 1.0):
+        """A sampler of samplers.py (draw(num, seed), log_p(ids), held_out(ids)): log_p is the exact
+        likelihood of what it draws, truncation included; every method but plain uses the run's
+        ratio model."""
         from seqgan_gumbel.ratio.model import run_sampler
 
-        return run_sampler(self.loaded, method, temperature=temperature, strength=strength, candidates=candidates)[0]
+        return run_sampler(self.loaded, method, temperature=temperature, strength=strength, candidates=candidates,
+                           top_k=top_k, top_p=top_p)[0]
 
     def fit_ratio(self, *, progress: bool = False, **options) -> dict:
         """Fit and save the run's ratio model (options: the fields of ratio.fit.RatioConfig); its report."""

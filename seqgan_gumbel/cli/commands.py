@@ -84,8 +84,11 @@ def _fresh_run_dir(cfg) -> str:
 
 
 def sample(args) -> int:
+    from seqgan_gumbel.metrics.text import read_text_lines
+    from seqgan_gumbel.models.decoding import Decoder
+    from seqgan_gumbel.setup.prompts import sample_lines
+    from seqgan_gumbel.setup.runs import load_run
     from seqgan_gumbel.storage.checkpoint import atomic_write_bytes
-    from seqgan_gumbel.setup.runs import draw_samples, load_run
 
     if args.old_tau is not None:
         from seqgan_gumbel.config.schema import stderr_notice
@@ -95,18 +98,23 @@ def sample(args) -> int:
         args.temperature = args.old_tau
     if args.out:
         output_file(args.out, "--out")
+    decoder = Decoder(args.temperature, args.top_k, args.top_p)
+    prompts = (args.prompt or []) + (read_text_lines(args.prompts, "prompts file", keep_empty=False)
+                                     if args.prompts else [])
     run = load_run(args.run, args.device)
     method = "guide" if args.guide else args.filter
     if method is None:
         if args.strength is not None or args.candidates is not None:
             raise UserError("--strength and --candidates go with --guide or --filter sir|rejection")
-        samples = draw_samples(run.generator, run.vocab, args.num, temperature=args.temperature, seed=args.seed,
-                               progress=True)
+        lines = sample_lines(run, args.num, decoder, seed=args.seed, prompts=prompts, progress=True)
     else:
         from seqgan_gumbel.cli.ratio import ratio_samples
 
-        samples = ratio_samples(args, run, method)
-    text = "".join(run.vocab.text(s) + "\n" for s in samples)
+        if prompts:
+            raise UserError("--prompt and --prompts continue text by plain sampling (with --temperature, --top-k, "
+                            "--top-p); not with --guide or --filter")
+        lines = [run.vocab.text(s) for s in ratio_samples(args, run, method)]
+    text = "".join(line + "\n" for line in lines)
     if args.out:
         atomic_write_bytes(Path(args.out), lambda f: f.write(text.encode("utf-8")))
     else:

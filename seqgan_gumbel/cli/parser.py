@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from seqgan_gumbel.cli.options import add_decoding, count, count0, positive, seed
 from seqgan_gumbel.errors import UserError
 
 TRAIN_EPILOG = """\
@@ -27,39 +28,6 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
-
-
-def _whole(text: str, low: int, high: int) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if not low <= value <= high:
-        raise argparse.ArgumentTypeError(f"{text} is out of range ({low} to {high:,})")
-    return value
-
-
-def _count(text: str) -> int:
-    return _whole(text, 1, 10**8)
-
-
-def _count0(text: str) -> int:
-    return _whole(text, 0, 10**8)
-
-
-def _seed(text: str) -> int:
-    return _whole(text, 0, 2**31 - 1)
-
-
-def _positive(text: str) -> float:
-    """A temperature: a finite number above 0 (at most 1e4)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0 < value <= 1e4:      # also refuses nan and inf
-        raise argparse.ArgumentTypeError(f"{text} must be a positive finite number (at most 1e4)")
-    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -106,13 +74,17 @@ def _sample_parser(sub) -> None:
     s = sub.add_parser("sample", help="draw samples from a trained run",
                        description="Draw sequences from a run's generator, one per line, tokens separated by spaces.")
     s.add_argument("--run", metavar="DIR", required=True, help="run directory written by train")
-    s.add_argument("--num", metavar="N", type=_count, default=1000, help="number of samples (default 1000)")
-    s.add_argument("--temperature", metavar="T", type=_positive, default=1.0,
+    s.add_argument("--num", metavar="N", type=count, default=1000, help="number of samples (default 1000)")
+    s.add_argument("--temperature", metavar="T", type=positive, default=1.0,
                    help="sampling temperature: logits are divided by T before sampling (1 = the model's own "
                         "distribution, < 1 sharper, > 1 flatter). The Gumbel-softmax relaxation temperature tau "
                         "does not change which token is drawn, so this is the only temperature sampling has.")
-    s.add_argument("--tau", metavar="T", type=_positive, dest="old_tau", help=argparse.SUPPRESS)  # renamed: notice
-    s.add_argument("--seed", metavar="S", type=_seed, default=0, help="random seed (default 0)")
+    s.add_argument("--tau", metavar="T", type=positive, dest="old_tau", help=argparse.SUPPRESS)  # renamed: notice
+    add_decoding(s)
+    s.add_argument("--prompt", metavar="TEXT", action="append", help="continue this text (--num samples of it, each "
+                   "starting with it verbatim); repeat for several prompts. Tokenized with the run's vocabulary")
+    s.add_argument("--prompts", metavar="FILE", help="continue each line of FILE as --prompt does")
+    s.add_argument("--seed", metavar="S", type=seed, default=0, help="random seed (default 0)")
     s.add_argument("--out", metavar="FILE", help="write here (atomically) instead of standard output")
     s.add_argument("--device", default="cpu", help="cpu (default), cuda, cuda:N or auto")
     r = s.add_mutually_exclusive_group()
@@ -137,11 +109,11 @@ def _fit_ratio_parser(sub) -> None:
                                    "early-stopped and calibrated on held-out pairs. Writes DIR/ratio.pt and "
                                    "DIR/ratio.json; sample --guide / --filter use it.")
     f.add_argument("--run", metavar="DIR", required=True, help="run directory written by train")
-    f.add_argument("--temperature", metavar="T", type=_positive, default=1.0,
+    f.add_argument("--temperature", metavar="T", type=positive, default=1.0,
                    help="the sampling temperature of the generator it is fitted against (default 1)")
-    f.add_argument("--steps", metavar="N", type=_count, default=2000, help="most training steps (default 2000)")
-    f.add_argument("--lr", metavar="LR", type=_positive, default=3e-3, help="Adam learning rate (default 3e-3)")
-    f.add_argument("--batch-size", metavar="N", type=_count, default=128,
+    f.add_argument("--steps", metavar="N", type=count, default=2000, help="most training steps (default 2000)")
+    f.add_argument("--lr", metavar="LR", type=positive, default=3e-3, help="Adam learning rate (default 3e-3)")
+    f.add_argument("--batch-size", metavar="N", type=count, default=128,
                    help="real and as many generated sequences per step (default 128)")
     f.add_argument("--init", choices=("generator", "scratch"), default="generator",
                    help="start from the generator's embedding and LSTM (default) or from random weights")
@@ -151,9 +123,9 @@ def _fit_ratio_parser(sub) -> None:
                    help="train only the head on the generator's frozen embedding and LSTM (with --init generator)")
     f.add_argument("--dropout", metavar="P", type=float, default=0.0, help="dropout (default 0)")
     f.add_argument("--weight-decay", metavar="W", type=float, default=0.0, help="AdamW weight decay (default 0)")
-    f.add_argument("--held-out", metavar="N", type=_count, default=2000,
+    f.add_argument("--held-out", metavar="N", type=count, default=2000,
                    help="real sequences kept out for early stopping and calibration (default 2000)")
-    f.add_argument("--seed", metavar="S", type=_seed, default=0, help="random seed (default 0)")
+    f.add_argument("--seed", metavar="S", type=seed, default=0, help="random seed (default 0)")
     f.add_argument("--quiet", action="store_true", help="no progress bar")
 
 def _evaluate_parser(sub) -> None:
@@ -170,7 +142,7 @@ def _evaluate_parser(sub) -> None:
                                                "oracle, training set and references")
     e.add_argument("--grammar", metavar="NAME", help="arith, kusner or a .cfg file (default: the --run's)")
     e.add_argument("--train", metavar="FILE", help="training sequences, for novelty (default: the --run's train.txt)")
-    e.add_argument("--reference", metavar="N", type=_count0, default=None,
+    e.add_argument("--reference", metavar="N", type=count0, default=None,
                    help="grammar: also score N strings drawn from the grammar (default: as many as the samples; 0 = skip)")
     e.add_argument("--oracle", metavar="FILE.npz",
                    help="oracle weights; the samples are token ids (default for an oracle --run: its oracle.npz)")
@@ -182,9 +154,9 @@ def _evaluate_parser(sub) -> None:
                    help="text: NLTK smoothing method 1 (epsilon 0.1, the GAN papers') or none (default method1)")
     e.add_argument("--corpus-bleu", action="store_true",
                    help="text: NLTK corpus_bleu (counts summed over samples) instead of the mean of sentence BLEU")
-    e.add_argument("--num", metavar="N", type=_count, default=2000, help="samples drawn from --run when no --samples (default 2000)")
-    e.add_argument("--temperature", metavar="T", type=_positive, default=1.0, help="sampling temperature for drawn samples (default 1)")
-    e.add_argument("--seed", type=_seed, default=0, help="seed for drawn samples and reference strings (default 0)")
+    e.add_argument("--num", metavar="N", type=count, default=2000, help="samples drawn from --run when no --samples (default 2000)")
+    e.add_argument("--temperature", metavar="T", type=positive, default=1.0, help="sampling temperature for drawn samples (default 1)")
+    e.add_argument("--seed", type=seed, default=0, help="seed for drawn samples and reference strings (default 0)")
     e.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
 
 def _sweep_parser(sub) -> None:
@@ -197,9 +169,9 @@ def _sweep_parser(sub) -> None:
     w.add_argument("--label", metavar="NAME", action="append", help="a legend label per --run (default: directory names)")
     w.add_argument("--temperatures", metavar="T,T,...", default="0.5,0.7,0.85,1.0,1.2,1.5",
                    help="sampling temperatures (default 0.5,0.7,0.85,1.0,1.2,1.5)")
-    w.add_argument("--num", metavar="N", type=_count, default=1000, help="samples per temperature (default 1000)")
+    w.add_argument("--num", metavar="N", type=count, default=1000, help="samples per temperature (default 1000)")
     w.add_argument("--order", metavar="N", type=int, default=4, help="corpora: BLEU / Self-BLEU order (default 4)")
-    w.add_argument("--seed", type=_seed, default=0, help="sampling seed (default 0)")
+    w.add_argument("--seed", type=seed, default=0, help="sampling seed (default 0)")
     w.add_argument("--out", metavar="DIR", help="output directory (default: FIRST_RUN/sweep)")
     w.add_argument("--strengths", metavar="G,G,...",
                    help="also sample with each run's ratio model at these strengths (0 = the plain generator)")
@@ -233,10 +205,10 @@ def _toy_parser(sub) -> None:
                                    "discriminator learns p = (0, 0, 0.1, 0.3, 0.6). Prints the learned "
                                    "distribution per epoch and saves a heatmap of learned - true.")
     y.add_argument("--out", metavar="FILE.png", default="toy_heatmap.png", help="heatmap PNG (default toy_heatmap.png)")
-    y.add_argument("--epochs", type=_count, default=40, help="epochs (default 40)")
-    y.add_argument("--tau", type=_positive, default=0.5, help="Gumbel-softmax relaxation temperature tau (default 0.5)")
+    y.add_argument("--epochs", type=count, default=40, help="epochs (default 40)")
+    y.add_argument("--tau", type=positive, default=0.5, help="Gumbel-softmax relaxation temperature tau (default 0.5)")
     y.add_argument("--hard", action="store_true", help="straight-through samples")
-    y.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
+    y.add_argument("--seed", type=seed, default=0, help="random seed (default 0)")
 
 
 def main(argv: list[str] | None = None) -> int:

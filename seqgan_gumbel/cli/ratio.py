@@ -10,7 +10,8 @@ def ratio_samples(args, run, method: str):
 
     sampler, state = run_sampler(run, method, temperature=args.temperature,
                                  strength=1.0 if args.strength is None else args.strength,
-                                 candidates=8 if args.candidates is None else args.candidates, path=args.ratio)
+                                 candidates=8 if args.candidates is None else args.candidates, path=args.ratio,
+                                 top_k=args.top_k, top_p=args.top_p)
     if abs(state["temperature"] - args.temperature) > 1e-9:
         from seqgan_gumbel.config.schema import stderr_notice
 

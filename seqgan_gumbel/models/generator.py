@@ -7,6 +7,7 @@ import torch
 from torch import nn
 
 from seqgan_gumbel.config.schema import CRITIC_INPUTS, FEEDBACK_MODES
+from seqgan_gumbel.models.decoding import Decoder
 from seqgan_gumbel.models.gumbel import CPU_ROWS, draw_rows, gumbel_from_uniform
 
 
@@ -85,16 +86,20 @@ class Generator(nn.Module):
         return torch.nn.functional.linear(hidden, self.out.weight, self.out.bias + self.logit_mask)
 
     def token_nll(self, tokens: torch.Tensor, z: torch.Tensor | None = None,
-                  temperature: float = 1.0) -> torch.Tensor:
+                  temperature: float = 1.0, decoder: Decoder | None = None) -> torch.Tensor:
         """Per-sequence summed negative log-likelihood [B] (nats), padding excluded.
 
         Only the real (non-padding) positions are projected to the vocabulary: on a corpus most
         positions of a padded batch are padding, and the [positions, V] logits are the cost.
-        temperature divides the logits, as sampling with that temperature does."""
+        temperature divides the logits, as sampling with that temperature does; a decoder (its
+        temperature, top-k, top-p) gives the likelihood under its truncated distributions
+        instead: inf for a sequence holding a token the decoder never draws."""
         real = tokens != self.pad
         where = real.nonzero(as_tuple=True)                             # (rows, positions)
         logits = self._project(self._hidden(tokens, z)[where]).float()  # [M, V]; fp32 under autocast
-        if temperature != 1.0:
+        if decoder is not None:
+            logits = decoder.logits(logits)
+        elif temperature != 1.0:
             logits = logits / temperature
         nll = torch.nn.functional.cross_entropy(logits, tokens[where], reduction="none")
         return torch.zeros(tokens.shape[0], dtype=nll.dtype, device=nll.device).index_add(0, where[0], nll)
@@ -102,7 +107,8 @@ class Generator(nn.Module):
     def generate(self, batch: int, tau: float = 1.0, feedback: str = "hard", *,
                  critic_input: str = "one-hot", temperature: float = 1.0,
                  need_relaxed: bool = True, z: torch.Tensor | None = None,
-                 shard: Shard | None = None) -> Generated:
+                 shard: Shard | None = None, decoder: Decoder | None = None,
+                 prefix: torch.Tensor | None = None) -> Generated:
         """Free-running generation of `batch` sequences of seq_len steps.
 
         tau, the relaxation temperature, relaxes the vectors handed to the discriminator;
@@ -112,7 +118,9 @@ class Generator(nn.Module):
         sees softmax((logits + g) / tau). With
         need_relaxed=False only hard tokens are produced (no softmax), for sampling and for
         discriminator steps under no_grad. shard: this process's rows of a data-parallel global
-        batch (see _draw); None for a batch of its own.
+        batch (see _draw); None for a batch of its own. decoder (top-k, top-p) and prefix (token
+        ids every sequence starts with, kept verbatim) apply to hard sampling alone
+        (need_relaxed=False, feedback hard).
         """
         if feedback not in FEEDBACK_MODES or critic_input not in CRITIC_INPUTS:
             raise ValueError(f"unknown feedback {feedback!r} or critic input {critic_input!r}")
@@ -120,7 +128,9 @@ class Generator(nn.Module):
         device = self.embedding.weight.device
         state = self._state(batch, z, shard)
         if not need_relaxed and feedback == "hard":
-            return self._sample_tokens(batch, state, temperature, shard)
+            return self._sample_tokens(batch, state, decoder or Decoder(temperature), shard, prefix)
+        if decoder is not None or prefix is not None:
+            raise ValueError("a decoder or a prefix applies to hard sampling alone (need_relaxed=False)")
         inp = self.embedding(torch.full((batch, 1), self.bos, device=device, dtype=torch.long))
         emb_w = self.embedding.weight
         tokens, relaxed = [], []
@@ -170,8 +180,10 @@ class Generator(nn.Module):
             st = hard + (soft - soft.detach())
         return token, soft, st
 
-    def _sample_tokens(self, batch: int, state, temperature: float, shard: Shard | None) -> Generated:
-        """Hard tokens only (sampling, no gradient): one draw per step from softmax(logits / T).
+    def _sample_tokens(self, batch: int, state, decoder: Decoder, shard: Shard | None,
+                       prefix: torch.Tensor | None = None) -> Generated:
+        """Hard tokens only (sampling, no gradient): one draw per step from the decoder's
+        distribution (softmax(logits / T), truncated to its top-k / top-p), after the prefix.
 
         On the CPU, sequences that have emitted the end token leave the batch, so the cost
         follows the samples' lengths rather than batch * seq_len. (On a GPU the batch keeps its
@@ -183,13 +195,17 @@ class Generator(nn.Module):
         tokens = torch.full((batch, self.seq_len), self.pad, dtype=torch.long, device=device)
         rows = torch.arange(batch, device=device)
         inp = self.embedding(torch.full((batch, 1), self.bos, device=device, dtype=torch.long))
-        for t in range(self.seq_len):
+        start = 0 if prefix is None else prefix.numel()
+        if start:                                          # read the prefix; draw from the token after it
+            tokens[:, :start] = prefix.to(device)
+            _, state = self.lstm(torch.cat([inp, self.embedding(tokens[:, :start - 1])], dim=1), state)
+            inp = self.embedding(tokens[:, start - 1:start])
+        for t in range(start, self.seq_len):
             u = _draw(torch.rand, batch, (), device, shard)
             if rows.numel() == 0:
                 continue                                   # all ended: only the draws go on
             hidden, state = self.lstm(inp, state)
-            scale = (lambda x: x / temperature) if temperature != 1.0 else (lambda x: x)
-            token = draw_rows(lambda h: scale(self._project(h).float()), hidden[:, 0],
+            token = draw_rows(lambda h: decoder.logits(self._project(h).float()), hidden[:, 0],
                               u if rows.numel() == batch else u[rows], CPU_ROWS if compact else batch)
             tokens[rows, t] = token
             if compact:

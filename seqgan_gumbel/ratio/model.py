@@ -209,7 +209,7 @@ def load_ratio(run, path=None) -> tuple[PrefixRatio, dict]:
 
 
 def run_sampler(run, method: str, *, temperature: float = 1.0, strength: float = 1.0, candidates: int = 8,
-                path=None):
+                path=None, top_k: int = 0, top_p: float = 1.0):
     """(the sampler a user asks of a run, the saved ratio model's state or None): the options are
     checked first, then the run's ratio model (or the file at path) is loaded unless method is plain."""
     from seqgan_gumbel.ratio.samplers import check_options, make_sampler
@@ -217,4 +217,4 @@ def run_sampler(run, method: str, *, temperature: float = 1.0, strength: float =
     check_options(strength, candidates)
     ratio, state = load_ratio(run, path) if method != "plain" else (None, None)
     return make_sampler(run.generator, ratio, temperature=temperature, method=method, strength=strength,
-                        candidates=candidates), state
+                        candidates=candidates, top_k=top_k, top_p=top_p), state

@@ -22,6 +22,7 @@ import math
 import torch
 
 from seqgan_gumbel.errors import UserError
+from seqgan_gumbel.models.decoding import Decoder, truncate
 from seqgan_gumbel.models.generator import end_mask
 from seqgan_gumbel.models.gumbel import categorical
 
@@ -33,15 +34,16 @@ def _real_count(ids: torch.Tensor, pad: int) -> int:
 class Plain:
     name = "plain"
 
-    def __init__(self, gen, temperature: float = 1.0, batch_size: int = 1000):
+    def __init__(self, gen, temperature: float = 1.0, batch_size: int = 1000, *, top_k: int = 0, top_p: float = 1.0):
         if gen.z_dim > 0:
             raise UserError("density-ratio sampling needs a generator without latent noise (generator.z_dim = 0)")
         self.gen, self.temperature, self.batch_size = gen, temperature, batch_size
+        self.decoder = Decoder(temperature, top_k, top_p)     # what each step's distribution goes through
 
     @torch.no_grad()
     def log_p(self, ids: torch.Tensor) -> torch.Tensor:
         """log p_T of each sequence [N] (float64)."""
-        out = [-self.gen.token_nll(ids[s:s + self.batch_size], temperature=self.temperature).double()
+        out = [-self.gen.token_nll(ids[s:s + self.batch_size], decoder=self.decoder).double()
                for s in range(0, ids.shape[0], self.batch_size)]
         return torch.cat(out)
 
@@ -49,7 +51,7 @@ class Plain:
     def candidates(self, num: int) -> torch.Tensor:
         from seqgan_gumbel.models.drawing import draw_ids
 
-        return draw_ids(self.gen, num, temperature=self.temperature, batch_size=self.batch_size)
+        return draw_ids(self.gen, num, decoder=self.decoder, batch_size=self.batch_size)
 
     @torch.no_grad()
     def draw(self, num: int, seed: int | None = 0):
@@ -65,12 +67,16 @@ class Plain:
 class Guided(Plain):
     name = "guide"
 
-    def __init__(self, gen, ratio, temperature: float = 1.0, strength: float = 1.0, batch_size: int = 1000):
-        super().__init__(gen, temperature, batch_size)
+    def __init__(self, gen, ratio, temperature: float = 1.0, strength: float = 1.0, batch_size: int = 1000, *,
+                 top_k: int = 0, top_p: float = 1.0):
+        super().__init__(gen, temperature, batch_size, top_k=top_k, top_p=top_p)
         self.ratio, self.strength = ratio, strength
 
     def _logits(self, gen_logits: torch.Tensor, inc: torch.Tensor) -> torch.Tensor:
-        return gen_logits.float() / self.temperature + self.strength * inc
+        """The guided next-token logits, truncated to the decoder's top-k / top-p of the guided
+        distribution itself."""
+        logits = gen_logits.float() / self.temperature + self.strength * inc
+        return truncate(logits, self.decoder.top_k, self.decoder.top_p) if self.decoder.truncates else logits
 
     @torch.no_grad()
     def _batch(self, b: int) -> torch.Tensor:
@@ -123,8 +129,8 @@ class SIR(Plain):
     name = "sir"
 
     def __init__(self, gen, ratio, temperature: float = 1.0, strength: float = 1.0, candidates: int = 8,
-                 batch_size: int = 1000, mc_draws: int = 2000):
-        super().__init__(gen, temperature, batch_size)
+                 batch_size: int = 1000, mc_draws: int = 2000, *, top_k: int = 0, top_p: float = 1.0):
+        super().__init__(gen, temperature, batch_size, top_k=top_k, top_p=top_p)
         self.ratio, self.strength, self.k, self.mc_draws = ratio, strength, candidates, mc_draws
 
     @torch.no_grad()
@@ -172,8 +178,9 @@ class Rejection(SIR):
     name = "rejection"
 
     def __init__(self, gen, ratio, temperature: float = 1.0, strength: float = 1.0, *, pilot: int = 10000,
-                 margin: float = 1.0, bound: float | None = None, max_factor: int = 200, batch_size: int = 1000):
-        super().__init__(gen, ratio, temperature, strength, 1, batch_size)
+                 margin: float = 1.0, bound: float | None = None, max_factor: int = 200, batch_size: int = 1000,
+                 top_k: int = 0, top_p: float = 1.0):
+        super().__init__(gen, ratio, temperature, strength, 1, batch_size, top_k=top_k, top_p=top_p)
         self.pilot, self.margin, self.bound, self.max_factor = pilot, margin, bound, max_factor
         self.accept_sum, self.tried = 0.0, 0
 
@@ -231,17 +238,19 @@ def check_options(strength: float, candidates: int) -> None:
 
 
 def make_sampler(gen, ratio=None, *, temperature: float = 1.0, method: str = "plain", strength: float = 1.0,
-                 candidates: int = 8):
-    """The sampler a user asks for: plain, guide, sir or rejection (the last three need a ratio)."""
+                 candidates: int = 8, top_k: int = 0, top_p: float = 1.0):
+    """The sampler a user asks for: plain, guide, sir or rejection (the last three need a ratio),
+    each step's distribution truncated to top_k / top_p (the guided distribution, for the guide)."""
     check_options(strength, candidates)
+    cut = {"top_k": top_k, "top_p": top_p}
     if method == "plain":
-        return Plain(gen, temperature)
+        return Plain(gen, temperature, **cut)
     if ratio is None:
         raise UserError(f"{method} sampling needs a ratio model: run seqgan-gumbel fit-ratio --run DIR first")
     if method == "guide":
-        return Guided(gen, ratio, temperature, strength)
+        return Guided(gen, ratio, temperature, strength, **cut)
     if method == "sir":
-        return SIR(gen, ratio, temperature, strength, candidates)
+        return SIR(gen, ratio, temperature, strength, candidates, **cut)
     if method == "rejection":
-        return Rejection(gen, ratio, temperature, strength)
+        return Rejection(gen, ratio, temperature, strength, **cut)
     raise UserError(f"unknown sampling method {method!r}; choose plain, guide, sir or rejection")
