@@ -146,12 +146,11 @@ def evaluate(args) -> int:
 
         name, samples = args.samples, read_text_lines(args.samples, "samples file", keep_empty=True)
     elif run is not None:
-        from seqgan_gumbel.setup.runs import draw_samples
+        from seqgan_gumbel.models.decoding import Decoder
+        from seqgan_gumbel.setup.prompts import sample_lines
 
         name = f"{args.num} drawn from {args.run} at temperature {args.temperature}"
-        samples = [run.vocab.text(s) for s in draw_samples(run.generator, run.vocab, args.num,
-                                                           temperature=args.temperature, seed=args.seed,
-                                                           progress=True)]
+        samples = sample_lines(run, args.num, Decoder(args.temperature), seed=args.seed, progress=True)
     else:
         raise UserError("evaluate needs --samples FILE, or --run DIR to draw samples from")
     opts = EvalOptions(orders=tuple(_parse_orders(args.bleu or "2,3,4,5")), self_bleu=args.self_bleu,

@@ -12,7 +12,6 @@ from seqgan_gumbel.models.critics import CRITICS
 from seqgan_gumbel.errors import UserError
 from seqgan_gumbel.kinds import KINDS
 from seqgan_gumbel.setup.validation import validate
-from seqgan_gumbel.models.drawing import draw_ids
 from seqgan_gumbel.models.generator import Generator
 from seqgan_gumbel.data.grammar import Grammar, load_grammar
 from seqgan_gumbel.data.vocab import Vocab
@@ -96,11 +95,6 @@ def load_run(run_dir: str | Path, device: str = "cpu") -> LoadedRun:
     gen.to(resolve_device(device, fix="--device cpu")).eval()
     return LoadedRun(cfg, vocab, gen, grammar_of(cfg, max_len), max_len, Path(run_dir),
                      state.get("tokenizer_json") or None)
-
-
-def draw_samples(gen: Generator, vocab: Vocab, num: int, **kw) -> list[tuple[str, ...]]:
-    """num decoded samples (token tuples) from the generator; keywords as draw_ids."""
-    return [vocab.decode(row) for row in draw_ids(gen, num, **kw).tolist()]
 
 
 def load_pretrained(gen: Generator, path: str, vocab: Vocab) -> None:
