@@ -45,3 +45,19 @@ def diff_se(a: list[float], b: list[float]) -> float | None:
     sqrt((var a + var b) / n): the noise a gap between two variants is judged against (None under 2)."""
     n = min(len(a), len(b))
     return ((statistics.variance(a) + statistics.variance(b)) / n) ** 0.5 if n > 1 else None
+
+
+def frontier_gap(curve: list[tuple[float, float]], x: float, y: float) -> float:
+    """How far (x, y) lies above the frontier of a set of points where a lower x and a higher y are
+    better: y minus the frontier's y at x. The frontier is the points no other point beats on both,
+    joined by straight lines and held flat beyond its ends (a point less diverse than all of them is
+    set against their best y, one more diverse against the most diverse end). Positive: above it."""
+    front: list[tuple[float, float]] = []
+    for px, py in sorted(curve):
+        if not front or py > front[-1][1]:
+            front.append((px, py))
+    if x <= front[0][0]:
+        return y - front[0][1]
+    if x >= front[-1][0]:
+        return y - front[-1][1]
+    return y - interpolate(front, x)

@@ -13,4 +13,5 @@ from seqgan_gumbel.surface import lazy_surface
 
 __getattr__, __all__ = lazy_surface(                  # not "bleu": a module
     __name__, api="train resume load Run score_bleu score_self_bleu", config__schema="Config",
-    setup__config="load_config", errors="UserError", kinds="KINDS DataKind EvalOptions")
+    setup__config="load_config", errors="UserError", kinds="KINDS DataKind EvalOptions",
+    evaluation__judge="Judge JudgeConfig fit_judge load_judge", evaluation__lm="LMRecipe")

@@ -119,15 +119,43 @@ class Run:
         return fit_and_save(self.loaded, RatioConfig(**options), progress)
 
     def evaluate(self, samples: list[str] | None = None, *, num: int = 2000, temperature: float = 1.0,
-                 seed: int = 0, **options) -> dict:
-        """The run's data kind's full figures of samples (default: num drawn at the temperature).
+                 seed: int = 0, top_k: int = 0, top_p: float = 1.0, judge=None, judges=("lm", "mauve"),
+                 **options) -> dict:
+        """The run's data kind's full figures of samples (default: num drawn at the temperature, each
+        step truncated to top_k / top_p), the held-out NLL under that decoder; with a judge (a Judge,
+        its folder, or "found": the one cached for the run's train.txt), the judges' figures too.
         options: those of kinds.EvalOptions (orders, self_bleu, smoothing, corpus_level, reference)."""
         from seqgan_gumbel.kinds import EvalOptions
+        from seqgan_gumbel.models.decoding import Decoder
 
+        decoder = Decoder(temperature, top_k, top_p)
         if samples is None:
-            samples = self.sample(num, temperature=temperature, seed=seed)
-        opts = EvalOptions(temperature=temperature, seed=seed, **options)
-        return self.loaded.kind().full_figures(list(samples), self.generator, opts)
+            samples = self.sample(num, temperature=temperature, seed=seed, top_k=top_k, top_p=top_p)
+        opts = EvalOptions(temperature=decoder if decoder.truncates else temperature, seed=seed, **options)
+        result = self.loaded.kind().full_figures(list(samples), self.generator, opts)
+        judge = self._judge(judge)
+        if judge is not None:
+            from seqgan_gumbel.evaluation.judge import run_lines
+
+            result |= judge.figures(list(samples), run_lines(self.path, "test"), judges, seed)
+        return result
+
+    def _judge(self, judge):
+        from seqgan_gumbel.evaluation.judge import Judge, find_judge, run_lines
+
+        if judge == "found":
+            found = find_judge(run_lines(self.path, "train") or [])
+            if found is None:
+                raise UserError(f"no judge is cached for {self.path}'s train.txt: call run.fit_judge() first")
+            return found
+        return Judge.load(judge) if isinstance(judge, (str, Path)) else judge
+
+    def fit_judge(self, config=None, *, out: str | Path | None = None, progress: bool = False):
+        """The judge LM of the run's train.txt (evaluation.judge.JudgeConfig; default: 2 x 512 LSTM),
+        fitted and cached, or loaded when it already is; what evaluate(judge="found") and sweep find."""
+        from seqgan_gumbel.evaluation.judge import fit_judge, run_lines
+
+        return fit_judge(run_lines(self.path, "train"), None, config, out=out, progress=progress)
 
 
 def score_bleu(samples: list[str], references: list[str], orders=(2, 3, 4, 5), *, smoothing: bool = True,

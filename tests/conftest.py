@@ -14,6 +14,12 @@ def _seed_and_threads():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _judge_cache(tmp_path_factory, monkeypatch):
+    """Judges fitted by a test (and the command lines it runs) go to a folder of its own, never ~/.cache."""
+    monkeypatch.setenv("SEQGAN_GUMBEL_CACHE", str(tmp_path_factory.mktemp("cache")))
+
+
 def run_cli(*args, cwd=None, timeout=600):
     """Run the command line in a fresh interpreter, as a user would."""
     return subprocess.run([sys.executable, "-m", "seqgan_gumbel", *map(str, args)],

@@ -123,6 +123,12 @@ def test_stats_against_closed_forms():
     a, b = [1.0, 2.0, 3.0], [2.0, 4.0, 9.0]
     assert st.diff_se(a, b) == pytest.approx(math.sqrt((statistics.variance(a) + statistics.variance(b)) / 3))
     assert st.diff_se([1.0], [2.0, 3.0]) is None and st.diff_se([], [1.0]) is None
+    # the frontier (lower x, higher y better) of these points: (0, 1), (1, 3), (3, 4); (2, 2) is beaten by (1, 3)
+    points = [(3.0, 4.0), (0.0, 1.0), (2.0, 2.0), (1.0, 3.0)]
+    assert st.frontier_gap(points, 2.0, 3.5) == pytest.approx(0.0)       # on the line from (1, 3) to (3, 4)
+    assert st.frontier_gap(points, 0.5, 1.0) == pytest.approx(-1.0)      # below, between (0, 1) and (1, 3)
+    assert st.frontier_gap(points, 5.0, 4.5) == pytest.approx(0.5)       # less diverse than all: against y = 4
+    assert st.frontier_gap(points, -1.0, 2.0) == pytest.approx(1.0)      # more diverse than all: against (0, 1)
 
 
 def test_the_rooms_checked_are_every_room_below_the_command_line():

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from seqgan_gumbel.errors import UserError
 from seqgan_gumbel.storage.paths import output_dir, output_file
+from seqgan_gumbel.cli.judging import judge  # noqa: F401  (the judge command; parser.py finds it here)
 from seqgan_gumbel.cli.ratio import fit_ratio  # noqa: F401  (the fit-ratio command; parser.py finds it here)
 
 
@@ -133,6 +134,7 @@ def _parse_orders(text: str) -> list[int]:
 
 
 def evaluate(args) -> int:
+    from seqgan_gumbel.cli.judging import judge_figures, judge_table
     from seqgan_gumbel.kinds import EvalOptions
 
     run = None
@@ -149,17 +151,33 @@ def evaluate(args) -> int:
         from seqgan_gumbel.models.decoding import Decoder
         from seqgan_gumbel.setup.prompts import sample_lines
 
-        name = f"{args.num} drawn from {args.run} at temperature {args.temperature}"
-        samples = sample_lines(run, args.num, Decoder(args.temperature), seed=args.seed, progress=True)
+        decoder = Decoder(args.temperature, args.top_k, args.top_p)
+        name = f"{args.num} drawn from {args.run} at {decoder.label()}"
+        samples = sample_lines(run, args.num, decoder, seed=args.seed, progress=True)
     else:
         raise UserError("evaluate needs --samples FILE, or --run DIR to draw samples from")
     opts = EvalOptions(orders=tuple(_parse_orders(args.bleu or "2,3,4,5")), self_bleu=args.self_bleu,
                        smoothing=args.smoothing == "method1", corpus_level=args.corpus_bleu,
-                       reference=args.reference, seed=args.seed, temperature=args.temperature,
+                       reference=args.reference, seed=args.seed, temperature=_decoder_or_temperature(args),
                        samples_name=name)
     result = {"samples_file": name, **kind.full_figures(samples, run.generator if run else None, opts)}
-    print(json.dumps(result, indent=2) if args.json else kind.table(result))
+    judged = judge_figures(args, run, samples)
+    if args.json:
+        print(json.dumps(result | judged, indent=2))
+    else:
+        print(kind.table(result) + (f"\n{judge_table(judged)}" if judged else ""))
     return 0
+
+
+def _decoder_or_temperature(args):
+    """What the held-out NLL is taken under: the temperature, or a truncating decoder (scoring text
+    files alone, with neither flag, imports no torch)."""
+    if not args.top_k and args.top_p >= 1:
+        return args.temperature
+    from seqgan_gumbel.models.decoding import Decoder
+
+    decoder = Decoder(args.temperature, args.top_k, args.top_p)
+    return decoder if decoder.truncates else args.temperature
 
 
 def _evaluation_kind(args, run):
@@ -186,6 +204,7 @@ def _evaluation_kind(args, run):
 
 
 def sweep(args) -> int:
+    from seqgan_gumbel.cli.judging import judge_for
     from seqgan_gumbel.evaluation.sweep import sweep
 
     try:
@@ -207,11 +226,13 @@ def sweep(args) -> int:
         for g in strengths or [float("nan")]:
             check_options(g, args.candidates)
     out = output_dir(args.out if args.out else Path(args.run[0]) / "sweep", "--out")
+    judge = judge_for(args, None)
     rows = sweep(args.run, temps, args.num, args.seed, args.order, out, args.label, strengths, args.method,
-                 args.candidates)
+                 args.candidates, top_ks=args.top_k, top_ps=args.top_p, judge=judge, find=not args.no_judge,
+                 judges=args.judges)
     for r in rows:
         figs = ", ".join(f"{k} {v:.4g}" for k, v in r.items()
-                         if isinstance(v, float) and k not in ("temperature", "strength"))
+                         if isinstance(v, float) and k not in ("temperature", "strength", "top_p"))
         print(f"{r['label']:>20}  T={r['temperature']:<5g} {figs}")
     print(f"sweep written to {out}/sweep.json, sweep.csv, sweep.png")
     return 0

@@ -49,6 +49,20 @@ def probability(text: str) -> float:
     return value
 
 
+def numbers(kind, low: float, high: float):
+    """The type of a comma-separated list of numbers in (low, high] (ints: [low, high])."""
+    def parse(text: str) -> tuple:
+        try:
+            values = tuple(kind(x) for x in text.split(",") if x.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r}: give {kind.__name__}s separated by commas") from None
+        inside = (lambda v: low <= v <= high) if kind is int else (lambda v: low < v <= high)
+        if not values or not all(inside(v) for v in values):
+            raise argparse.ArgumentTypeError(f"{text!r}: give values in {'[' if kind is int else '('}{low:g}, {high:g}]")
+        return values
+    return parse
+
+
 def add_decoding(p: argparse.ArgumentParser) -> None:
     """--top-k and --top-p: truncation of each step's distribution, after --temperature."""
     p.add_argument("--top-k", metavar="K", type=count0, default=0,

@@ -4,7 +4,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from seqgan_gumbel.cli.options import add_decoding, count, count0, positive, seed
+from seqgan_gumbel.cli.judging import add_judge_parser, add_judging
+from seqgan_gumbel.cli.options import add_decoding, count, count0, numbers, positive, seed
 from seqgan_gumbel.errors import UserError
 
 TRAIN_EPILOG = """\
@@ -33,8 +34,8 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="seqgan-gumbel", description="GANs for discrete sequences through the Gumbel-softmax.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for add in (_train_parser, _sample_parser, _fit_ratio_parser, _evaluate_parser, _sweep_parser, _data_parser, _report_parser,
-                _toy_parser):
+    for add in (_train_parser, _sample_parser, _fit_ratio_parser, _evaluate_parser, _sweep_parser, add_judge_parser, _data_parser,
+                _report_parser, _toy_parser):
         add(sub)
     return p
 
@@ -157,6 +158,8 @@ def _evaluate_parser(sub) -> None:
     e.add_argument("--num", metavar="N", type=count, default=2000, help="samples drawn from --run when no --samples (default 2000)")
     e.add_argument("--temperature", metavar="T", type=positive, default=1.0, help="sampling temperature for drawn samples (default 1)")
     e.add_argument("--seed", type=seed, default=0, help="seed for drawn samples and reference strings (default 0)")
+    add_decoding(e)
+    add_judging(e)
     e.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
 
 def _sweep_parser(sub) -> None:
@@ -178,6 +181,11 @@ def _sweep_parser(sub) -> None:
     w.add_argument("--method", choices=("guide", "sir", "rejection"), default="guide",
                    help="with --strengths: the token-level guide (default) or a sequence-level filter")
     w.add_argument("--candidates", metavar="K", type=int, default=8, help="--method sir: candidates (default 8)")
+    w.add_argument("--top-k", metavar="K,K,...", type=numbers(int, 1, 10**8), default=(),
+                   help="also a curve per top-k value over the temperatures (say 10,40)")
+    w.add_argument("--top-p", metavar="P,P,...", type=numbers(float, 0, 1), default=(),
+                   help="also a curve per nucleus (top-p) value over the temperatures (say 0.8,0.9,0.95)")
+    add_judging(w)
 
 def _data_parser(sub) -> None:
     dl = sub.add_parser("data", help="fetch the standard corpora",

@@ -66,13 +66,15 @@ class Oracle:
         return min(batch, CPU_ROWS) if self.device.type == "cpu" else batch
 
     @torch.no_grad()
-    def sample(self, num: int, length: int, seed: int, batch_size: int = 2000) -> torch.Tensor:
-        """[num, length] token ids drawn from the oracle (CPU tensor), seeded.
+    def sample(self, num: int, length: int, seed: int, batch_size: int = 2000, temperature: float = 1.0) -> torch.Tensor:
+        """[num, length] token ids drawn from the oracle (CPU tensor), seeded; at a sampling
+        temperature, each step's logits divided by it (1: the oracle's own distribution).
 
         batch_size fixes how the random stream is dealt out (per batch of rows, one uniform per row
         and step: step 0 of every row in it, then step 1, ...), so it decides the draws; the rows
         are projected to the vocabulary a few hundred at a time (gumbel.CPU_ROWS), which does not."""
         gen = torch.Generator(device=self.device).manual_seed(seed)
+        logits = self._logits if temperature == 1.0 else (lambda h: self._logits(h) / temperature)
         out = []
         for start in range(0, num, batch_size):
             b = min(batch_size, num - start)
@@ -82,14 +84,14 @@ class Oracle:
             for _ in range(length):
                 h, c = self._cell(self.embedding[tok], h, c)
                 # Inverse-CDF draws, one uniform per row (multinomial was 5x slower here).
-                tok = draw_rows(self._logits, h, torch.rand(b, device=self.device, generator=gen), self._rows(b))
+                tok = draw_rows(logits, h, torch.rand(b, device=self.device, generator=gen), self._rows(b))
                 seq.append(tok)
             out.append(torch.stack(seq, dim=1).cpu())
         return torch.cat(out)
 
     @torch.no_grad()
-    def sequence_nll(self, tokens: torch.Tensor, batch_size: int | None = None) -> torch.Tensor:
-        """Summed NLL (nats) of each sequence [N, L] under the oracle, as float64 [N]."""
+    def sequence_nll(self, tokens: torch.Tensor, batch_size: int | None = None, temperature: float = 1.0) -> torch.Tensor:
+        """Summed NLL (nats) of each sequence [N, L] under the oracle (at a sampling temperature), as float64 [N]."""
         batch_size = batch_size or self._rows(2000)
         out = []
         for start in range(0, tokens.shape[0], batch_size):
@@ -99,7 +101,7 @@ class Oracle:
             total = torch.zeros(x.shape[0], dtype=torch.float64, device=self.device)
             for t in range(x.shape[1]):
                 h, c, logits = self._step(self.embedding[prev], h, c)
-                logp = torch.log_softmax(logits, dim=1)
+                logp = torch.log_softmax(logits / temperature, dim=1)
                 total -= logp.gather(1, x[:, t:t + 1]).squeeze(1).double()
                 prev = x[:, t]
             out.append(total.cpu())

@@ -9,6 +9,7 @@ import time: scoring text must not pay for it.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -17,6 +18,7 @@ from seqgan_gumbel.errors import UserError
 
 if TYPE_CHECKING:
     from seqgan_gumbel.data.sequences import SequenceData
+    from seqgan_gumbel.models.decoding import Decoder
     from seqgan_gumbel.models.generator import Generator
     from seqgan_gumbel.setup.runs import LoadedRun
 
@@ -37,7 +39,7 @@ class EvalOptions:
     corpus_level: bool = False
     reference: int | None = None     # grammar: strings drawn from the grammar beside (None: as many)
     seed: int = 0
-    temperature: float = 1.0         # the sampling temperature the held-out NLL is taken at
+    temperature: float | Decoder = 1.0    # the sampling temperature (or decoder) the held-out NLL is taken at
     samples_name: str = "samples"    # where the samples came from, for error messages
 
 
@@ -101,17 +103,42 @@ class DataKind:
         raise NotImplementedError
 
 
-def held_out_nll(gen: Generator | None, test_ids, temperature: float = 1.0, limit: int | None = None) -> dict:
+def held_out_nll(gen: Generator | None, test_ids, temperature: float | Decoder = 1.0, limit: int | None = None) -> dict:
     """{"nll_test": the generator's per-token NLL of the first `limit` held-out sequences}, or {}.
-    gen may be a sampler of samplers.py (a guided or filtered generator at its own temperature)."""
+    temperature: a sampling temperature, or a Decoder (temperature, top-k, top-p: the likelihood of
+    what that decoder draws). gen may be a sampler of samplers.py (a guided or filtered generator at
+    its own temperature). Where the decoder cannot draw some held-out sequence the NLL is infinite:
+    nll_test is then None (JSON null) and test_undrawable the share of sequences it cannot draw."""
     if gen is None or test_ids is None:
         return {}
+    import torch
+
+    from seqgan_gumbel.models.decoding import Decoder
     from seqgan_gumbel.models.drawing import generator_nll
 
     ids = test_ids if limit is None else test_ids[:limit]
+    decoder = temperature if isinstance(temperature, Decoder) else Decoder(temperature)
     if hasattr(gen, "held_out"):      # a sampler (samplers.py): the likelihood of what it samples, with its SE
-        return gen.held_out(ids)
-    return {"nll_test": generator_nll(gen, ids, gen.pad, temperature=temperature)}
+        out = gen.held_out(ids)
+    else:
+        out = {"nll_test": generator_nll(gen, ids, gen.pad, decoder=decoder)}
+    if not math.isinf(out["nll_test"]):
+        return out | ({"test_undrawable": 0.0} if decoder.truncates else {})
+    with torch.no_grad():
+        log_p = gen.log_p(ids) if hasattr(gen, "log_p") else torch.cat(
+            [-gen.token_nll(ids[s:s + 1000].to(gen.logit_mask.device), decoder=decoder).cpu()
+             for s in range(0, len(ids), 1000)])
+    out = out | {"nll_test": None, "test_undrawable": float(torch.isinf(log_p).double().mean())}
+    return out | ({"nll_test_se": None} if "nll_test_se" in out else {})
+
+
+def held_out_text(result: dict) -> str | None:
+    """NLL_test of a result as a table shows it, or None when it has none."""
+    if result.get("nll_test") is not None:
+        return f"{result['nll_test']:.4f}"
+    if "test_undrawable" in result:
+        return f"inf (the decoder cannot draw {result['test_undrawable']:.1%} of the held-out sequences)"
+    return None
 
 
 class Registry:

@@ -10,7 +10,7 @@ import math
 from pathlib import Path
 
 from seqgan_gumbel.errors import UserError
-from seqgan_gumbel.kinds.base import Axis, DataKind, EvalOptions, held_out_nll
+from seqgan_gumbel.kinds.base import Axis, DataKind, EvalOptions, held_out_nll, held_out_text
 
 TRAIN_ORDERS = (2, 3, 4, 5)   # the BLEU orders logged during training and swept
 AUTO_MAX_LEN = 1000           # data.max_len = 0 takes the longest line, up to this many tokens
@@ -147,6 +147,8 @@ class CorpusKind(DataKind):
 
             train = read_text_lines(self.run.directory / "train.txt", "training file", False)
             result.update(likelihoods(self.run, self.test_lines, train))     # at temperature 1, as 0.1 reported
+            if opts.temperature != 1.0:       # and of what this temperature or decoder draws
+                result.update(held_out_nll(gen, self.test_ids, opts.temperature))
         return result
 
     def sweep_figures(self, samples, gen, temperature, order) -> dict:
@@ -169,4 +171,7 @@ class CorpusKind(DataKind):
         for key in ("nll_gen_test", "nll_gen_train"):
             if key in result and not math.isnan(result[key]):
                 lines.append(f"{key:12} {result[key]:.4f} nats/token")
+        if held_out_text(result):
+            unit = " nats/token, of what this decoder draws" if result.get("nll_test") is not None else ""
+            lines.append(f"{'nll_test':12} {held_out_text(result)}{unit}")
         return "\n".join(lines)

@@ -10,7 +10,7 @@ import math
 from pathlib import Path
 
 from seqgan_gumbel.errors import UserError
-from seqgan_gumbel.kinds.base import Axis, DataKind, EvalOptions, held_out_nll
+from seqgan_gumbel.kinds.base import Axis, DataKind, EvalOptions, held_out_nll, held_out_text
 
 HELD_OUT_CAP = 2000   # held-out grammar strings drawn for the NLL (data.num_test, at most this)
 
@@ -170,6 +170,7 @@ class GrammarKind(DataKind):
                 v = figs.get(r)
                 cells.append(f"{'-' if v is None else (f'{v:.4f}' if isinstance(v, float) else v):>22}")
             lines.append(f"{r:22}" + "".join(cells))
-        if "nll_test" in result and not math.isnan(result["nll_test"]):
-            lines.append(f"{'held-out NLL':22}{result['nll_test']:>22.4f}  (generator, nats/token)")
+        held_out = held_out_text(result)
+        if held_out and held_out != "nan":
+            lines.append(f"{'held-out NLL':22}{held_out:>22}  (generator, nats/token)")
         return "\n".join(lines)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from seqgan_gumbel.errors import UserError
-from seqgan_gumbel.kinds.base import Axis, DataKind, EvalOptions, held_out_nll
+from seqgan_gumbel.kinds.base import Axis, DataKind, EvalOptions, held_out_nll, held_out_text
 
 
 def oracle_data(dc, device: str = "cpu") -> SequenceData:
@@ -115,4 +115,4 @@ class OracleKind(DataKind):
     def table(self, result: dict) -> str:
         return (f"NLL_oracle {result['nll_oracle']:.4f} nats/token over {result['n_sequences']} "
                 f"sequences ({result['n_tokens']} tokens)"
-                + (f"; NLL_test {result['nll_test']:.4f}" if "nll_test" in result else ""))
+                + (f"; NLL_test {held_out_text(result)}" if held_out_text(result) else ""))

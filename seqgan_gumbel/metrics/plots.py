@@ -43,21 +43,26 @@ def toy_heatmap(history, target, path: str | Path) -> None:
 
 
 def sweep_plot(rows: list[dict], x: str, xlabel: str, y: str, ylabel: str, path: str | Path,
-               title: str = "") -> None:
-    """One curve per run label through its temperatures, each point marked with its temperature."""
+               title: str = "", more: list[tuple[str, str, str, str]] = ()) -> None:
+    """One curve per run label through its temperatures, each point marked with its temperature;
+    more: further planes (x key, x label, y key, y label), each a panel of its own beside the first.
+    A missing or None figure (an infinite NLL, say) leaves its point out."""
     plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(7, 5))
-    for label in dict.fromkeys(r["label"] for r in rows):
-        pts = sorted((r for r in rows if r["label"] == label), key=lambda r: r["temperature"])
-        xs, ys = [r[x] for r in pts], [r[y] for r in pts]
-        ax.plot(xs, ys, marker="o", label=label)
-        for r, xv, yv in zip(pts, xs, ys):
-            ax.annotate(f"T={r['temperature']:g}", (xv, yv), textcoords="offset points", xytext=(4, 4), fontsize=7)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.set_title(title, fontsize=10)
-    ax.grid(alpha=0.3)
-    ax.legend()
+    planes = [(x, xlabel, y, ylabel), *more]
+    fig, axes = plt.subplots(1, len(planes), figsize=(7 * len(planes), 5), squeeze=False)
+    for ax, (xk, xl, yk, yl) in zip(axes[0], planes):
+        for label in dict.fromkeys(r["label"] for r in rows):
+            pts = sorted((r for r in rows if r["label"] == label and r.get(xk) is not None and r.get(yk) is not None),
+                         key=lambda r: r["temperature"])
+            xs, ys = [r[xk] for r in pts], [r[yk] for r in pts]
+            ax.plot(xs, ys, marker="o", label=label)
+            for r, xv, yv in zip(pts, xs, ys):
+                ax.annotate(f"T={r['temperature']:g}", (xv, yv), textcoords="offset points", xytext=(4, 4), fontsize=7)
+        ax.set_xlabel(xl)
+        ax.set_ylabel(yl)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    axes[0][0].set_title(title, fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
