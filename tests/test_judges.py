@@ -93,6 +93,7 @@ def test_a_judge_is_cached_by_its_text_and_settings_and_found_again(tmp_path, mo
     again = fit_judge(lines, None, config)
     assert again.directory == judge.directory and torch.equal(again.ids(lines[:3]), judge.ids(lines[:3]))
     assert find_judge(lines).digest == judge.digest and find_judge(lines[:-1]) is None
+    assert find_judge([f"  {line}\t " for line in lines]).digest == judge.digest    # spacing: the same text
     assert Judge.load(judge.directory).lm_score(lines[:5]) == judge.lm_score(lines[:5])
     with pytest.raises(UserError, match="other text or settings"):
         fit_judge(lines[:-1], None, config, out=judge.directory)

@@ -54,7 +54,11 @@ def cache_root() -> Path:
 
 
 def _lines_digest(lines: list[str] | None) -> str | None:
-    return None if lines is None else hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
+    """A digest of the text as the judges read it: whitespace tokens, so files that differ only in
+    spacing (trailing blanks, tabs) name the same judge."""
+    if lines is None:
+        return None
+    return hashlib.sha256("\n".join(" ".join(line.split()) for line in lines).encode("utf-8")).hexdigest()
 
 
 def judge_digest(train: list[str], validation: list[str] | None, config: JudgeConfig) -> str:
