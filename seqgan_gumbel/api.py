@@ -141,10 +141,10 @@ class Run:
         return result
 
     def _judge(self, judge):
-        from seqgan_gumbel.evaluation.judge import Judge, find_judge, run_lines
+        from seqgan_gumbel.evaluation.judge import Judge, run_judge
 
         if judge == "found":
-            found = find_judge(run_lines(self.path, "train") or [])
+            found = run_judge(self.path)
             if found is None:
                 raise UserError(f"no judge is cached for {self.path}'s train.txt: call run.fit_judge() first")
             return found

@@ -86,12 +86,9 @@ def judge_for(args, run):
         return None
     if not args.judge and run is None:
         return None
-    from seqgan_gumbel.evaluation.judge import Judge, find_judge, run_lines
+    from seqgan_gumbel.evaluation.judge import Judge, run_judge
 
-    if args.judge:
-        return Judge.load(args.judge)
-    train = run_lines(run.directory, "train")
-    return find_judge(train) if train else None
+    return Judge.load(args.judge) if args.judge else run_judge(run.directory)
 
 
 def judge_figures(args, run, samples: list[str]) -> dict:

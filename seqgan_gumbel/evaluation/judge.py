@@ -210,6 +210,12 @@ def find_judge(train: list[str]) -> Judge | None:
     return Judge.load(max(found)[1]) if found else None
 
 
+def run_judge(run_dir: str | Path) -> Judge | None:
+    """The judge cached for a run's train.txt (what evaluate, sweep and Run.evaluate find), or None."""
+    train = run_lines(run_dir, "train")
+    return find_judge(train) if train else None
+
+
 def load_judge(directory: str | Path) -> Judge:
     """The judge in a folder written by fit_judge (or `seqgan-gumbel judge fit --out DIR`)."""
     return Judge.load(directory)

@@ -101,7 +101,9 @@ def sweep(run_dirs: list[str], temperatures: list[float], num: int, seed: int, o
     kinds, rows, names = {}, [], labels or [Path(r).name for r in run_dirs]
     if len(names) != len(run_dirs):
         raise UserError(f"--label given {len(names)} times for {len(run_dirs)} runs; give one per --run")
-    run_judges = [judge if judge is not None or not find else _found(r) for r in run_dirs]
+    from seqgan_gumbel.evaluation.judge import run_judge
+
+    run_judges = [judge if judge is not None or not find else run_judge(r) for r in run_dirs]
     if len({j.digest if j else None for j in run_judges}) > 1:
         raise UserError("the runs' training texts have different judges (or some none): give one --judge DIR")
     for run_dir, name, jd in zip(run_dirs, names, run_judges):
@@ -125,9 +127,3 @@ def sweep(run_dirs: list[str], temperatures: list[float], num: int, seed: int, o
                title=f"quality against diversity over sampling temperature ({name})", more=more)
     return rows
 
-
-def _found(run_dir: str) -> Judge | None:
-    from seqgan_gumbel.evaluation.judge import find_judge, run_lines
-
-    train = run_lines(run_dir, "train")
-    return find_judge(train) if train else None
