@@ -61,7 +61,8 @@ def test_two_processes_match_one_with_the_same_global_batch_and_resume(tmp_path,
     assert steps == sorted(set(steps))
     # Resume from the step-8 checkpoint under torchrun: it ends where the uninterrupted run did.
     assert load_checkpoint(two / "checkpoint.prev.pt")["global_step"] == 8
-    torchrun("--resume", str(two / "checkpoint.prev.pt"))
+    again = torchrun("--resume", str(two / "checkpoint.prev.pt"))
+    assert f"run written to {two} in" in again.stdout        # the run's folder, not the file resumed
     assert_same_weights(a, load_checkpoint(two))
 
 

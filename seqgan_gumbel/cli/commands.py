@@ -26,7 +26,7 @@ def train(args) -> int:
                 raise UserError("--resume takes the run's own config: drop --config, --out, --dry-run and --oracle-params")
             summary = resume(args.resume, overrides, progress=not args.quiet, dist=dist)
             finished = True
-            args.out = args.resume
+            args.out = str(Path(args.resume).parent if Path(args.resume).is_file() else Path(args.resume))
             return _report_train(args, summary)
         if args.oracle_params:
             overrides += ["data.kind=oracle", f"data.oracle_params={args.oracle_params}"]

@@ -11,11 +11,14 @@ than through DistributedDataParallel's forward hooks: the generator's graph is b
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 
 import torch
 
 from seqgan_gumbel.errors import UserError
+
+_SETTLE_S = 0.05   # see stop(): long beside the microseconds a worker needs to free its work
 
 
 @dataclass(frozen=True)
@@ -68,8 +71,15 @@ def start(d: Dist, device: torch.device, batch_size: int) -> None:
 
 def stop(d: Dist, together: bool = True) -> None:
     """Leave the process group. After a normal end all processes leave together: one that tears
-    gloo down while another still works can abort ("terminate called without an active
-    exception", seen in CI). After an error (together=False) there is no waiting for the others."""
+    gloo down while another still works can abort. After an error (together=False) there is no
+    waiting for the others.
+
+    Then a pause that lets go of the GIL. A gloo worker thread frees its last finished work (the
+    barrier, which keeps the earlier all-reduces and their tensors) only after the caller has
+    been woken, and freeing a tensor made in Python takes the GIL. Were the interpreter already
+    shutting down, that thread would be made to exit there and the process would abort with
+    "terminate called without an active exception" (seen in CI on 1 run in 20-40; a core dump
+    showed ~AsyncBarrierWork in ProcessGroupGloo::runLoop waiting in take_gil)."""
     import torch.distributed as dist
 
     if d.active and dist.is_initialized():
@@ -78,6 +88,7 @@ def stop(d: Dist, together: bool = True) -> None:
                 dist.barrier()
         finally:
             dist.destroy_process_group()
+            time.sleep(_SETTLE_S)
 
 
 def average_gradients(d: Dist, params) -> None:
