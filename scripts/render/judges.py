@@ -32,9 +32,10 @@ def judges_oracle() -> str:
     rows.append(f"| real: oracle samples | - | - | {real['lm_score']:.3f} | {real['reverse_lm']:.3f} | "
                 f"{real['mauve']:.3f} | {real['frechet']:.2f} |")
     ok = lambda x: "passes" if x >= 0.95 else "misses"
+    _trained_t = lambda d: [r["temperature"] for r in d["rows"] if not r["generator"].startswith("oracle")]
     trained = ("" if "spearman_lm_vs_nll_oracle_trained" not in d else
-               f"Spearman over the trained runs alone (the MLE and the GAN at three temperatures: the points issue 30 "
-               f"names): LM score against NLL_oracle {d['spearman_lm_vs_nll_oracle_trained']:.3f} "
+               f"Spearman over the trained runs alone (the MLE and the GAN at {len(set(_trained_t(d)))} temperatures: "
+               f"the points issue 30 names): LM score against NLL_oracle {d['spearman_lm_vs_nll_oracle_trained']:.3f} "
                f"({ok(d['spearman_lm_vs_nll_oracle_trained'])} ≥ 0.95), reverse-LM against NLL_test "
                f"{d['spearman_reverse_vs_nll_test_trained']:.3f} ({ok(d['spearman_reverse_vs_nll_test_trained'])}). ")
     return ("| generator ({:,} samples each) | NLL_oracle | NLL_test | LM score | reverse-LM | MAUVE | Fréchet |\n"
