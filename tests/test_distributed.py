@@ -42,10 +42,12 @@ def assert_same_weights(a: dict, b: dict) -> None:
             assert torch.allclose(v, b[part][k], rtol=1e-4, atol=2e-5), (part, k, (v - b[part][k]).abs().max())
 
 
-@pytest.mark.parametrize("relaxed", [False, True])
+@pytest.mark.parametrize("extra", [["discriminator.input=one-hot"], ["discriminator.input=relaxed"],
+                                   ["train.estimator=reinforce", "train.rollouts=2"]],
+                         ids=["one-hot", "relaxed", "reinforce"])
 @pytest.mark.slow
-def test_two_processes_match_one_with_the_same_global_batch_and_resume(tmp_path, relaxed):
-    settings = SETTINGS + ([f"discriminator.input={'relaxed' if relaxed else 'one-hot'}"])
+def test_two_processes_match_one_with_the_same_global_batch_and_resume(tmp_path, extra):
+    settings = SETTINGS + extra
     one = tmp_path / "one"
     train(load_config(None, settings), one, progress=False)
     two = tmp_path / "two"

@@ -94,6 +94,15 @@ NUMBERS = [
     (["sweep", "--run", "{run}", "--temperatures", "1,inf", "--out", "{t}/sw"], "--temperatures '1,inf'"),
     (["toy", "--tau", "nan", "--out", "{t}/h.png"], "--tau: nan must be a positive finite number"),
     (["train", "--set", "data.grammar={t}/big.cfg"], "max_len must be a whole number from 1 to 500"),
+    (["train", "--set", "train.estimator=sgd"], "train.estimator: choose one of gumbel, reinforce"),
+    (["train", "--set", "train.rewards=sparse"], "train.rewards: choose one of rollout, dense"),
+    (["train", "--set", "train.rollouts=0"], "train.rollouts: must be at least 1"),
+    (["train", "--set", "train.discount=0"], "train.discount: must be in (0, 1]"),
+    (["train", "--set", "train.baseline_decay=1"], "train.baseline_decay: must be in [0, 1)"),
+    (["train", "--set", "train.entropy_weight=-1"], "train.entropy_weight: must be 0 or positive"),
+    (["train", "--set", "train.grad_variance=1"], "train.grad_variance: must be 0 (off) or at least 2"),
+    (["train", "--set", "train.estimator=reinforce", "--set", "train.rewards=dense"],
+     "dense rewards score every prefix: set discriminator.kind=lstm and discriminator.per_step=true"),
 ]
 
 

@@ -202,7 +202,7 @@ def test_linear_lr_decay_sets_both_adversarial_learning_rates_each_iteration():
                                     "train.d_lr=2e-3", "log.report=false"])
     trainer = Trainer(cfg, None, progress=False)
     seen = []
-    trainer.adversarial_step = lambda tau: seen.append((trainer.opt_g.param_groups[0]["lr"],
+    trainer.adversarial_step = lambda tau, measure=False: seen.append((trainer.opt_g.param_groups[0]["lr"],
                                                         trainer.opt_d.param_groups[0]["lr"])) or {}
     for local in range(1, 5):
         trainer._step("adv", local)

@@ -19,6 +19,8 @@ CRITIC_INPUTS = ("one-hot", "relaxed")
 HIGHWAYS = ("gated", "shared")
 PRECISIONS = ("fp32", "bf16")
 LR_DECAYS = ("constant", "linear")
+ESTIMATORS = ("gumbel", "reinforce")
+REWARDS = ("rollout", "dense")
 
 
 @dataclass
@@ -119,6 +121,17 @@ class TrainConfig:
     eval_test: int = 1000        # held-out sequences whose NLL is taken at each log step
     num_samples: int = 2000      # written to samples.txt at the end
     checkpoint_every: int = 100  # steps between checkpoints (0 = only at the end or when stopped)
+    estimator: str = "gumbel"    # the generator's gradient: gumbel (the critic's gradient through the
+                                 # relaxation) or reinforce (score function, the critic's scores as rewards)
+    rewards: str = "rollout"     # reinforce: rollout (SeqGAN: Monte Carlo completions of every prefix
+                                 # scored by the critic) or dense (ScratchGAN: the per_step critic's
+                                 # score of every prefix, discounted)
+    rollouts: int = 16           # reinforce, rollout rewards: completions per prefix
+    discount: float = 0.9        # reinforce, dense rewards: the discount of later steps' rewards
+    baseline_decay: float = 0.9  # reinforce: decay of the moving-average baseline; 0 = no baseline
+    entropy_weight: float = 0.0  # reinforce: weight of an entropy bonus
+    grad_variance: int = 0       # >= 2: at each logged adversarial step, log the variance of the
+                                 # generator's gradient over this many independent batches
 
 
 @dataclass

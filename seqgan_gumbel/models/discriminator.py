@@ -116,14 +116,20 @@ class LSTMDiscriminator(nn.Module):
         self.head = _Head(hidden_dim, use_minibatch_std and not per_step)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out, (h, _) = self.lstm(embed_input(self.embed, x, self.pad))  # out: [B, T, H], h: [1, B, H]
         if not self.per_step:
+            _, (h, _) = self.lstm(embed_input(self.embed, x, self.pad))   # h: [1, B, H]
             return self.head(self.dropout(h[0]))
-        scores = self.head.score(self.dropout(out))                    # [B, T]
+        scores, real = self.prefix_scores(x)
+        return (scores * real).sum(1) / real.sum(1).clamp(min=1)
+
+    def prefix_scores(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(the score of every prefix [B, T], 1.0 at real positions [B, T]): position t scores
+        the prefix that ends with token t (per_step critics; ScratchGAN's per-step rewards)."""
+        out, _ = self.lstm(embed_input(self.embed, x, self.pad))         # [B, T, H]
+        scores = self.head.score(self.dropout(out))                      # [B, T]
         # Real positions: non-pad ids, or non-zero vectors (generated vectors are zero after the end).
         real = (x != self.pad) if x.dtype == torch.long else (x.detach().abs().sum(-1) > 0)
-        real = real.to(scores.dtype)
-        return (scores * real).sum(1) / real.sum(1).clamp(min=1)
+        return scores, real.to(scores.dtype)
 
 
 CHUNK_ELEMENTS = 1 << 20        # CPU: activations per chunk of the graph-free pass (a few MB, in cache)

@@ -104,6 +104,26 @@ class Generator(nn.Module):
         nll = torch.nn.functional.cross_entropy(logits, tokens[where], reduction="none")
         return torch.zeros(tokens.shape[0], dtype=nll.dtype, device=nll.device).index_add(0, where[0], nll)
 
+    def draw_z(self, batch: int, shard: Shard | None = None) -> torch.Tensor | None:
+        """The latent codes of a batch (None without generator.z_dim), drawn as generate draws them."""
+        if self.z_dim == 0:
+            return None
+        return _draw(torch.randn, batch, (self.z_dim,), self.embedding.weight.device, shard)
+
+    def step_log_probs(self, tokens: torch.Tensor, z: torch.Tensor | None = None,
+                       entropy: bool = False) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Teacher-forced log p(x_t | x_<t) [B, T] of sampled tokens (0 at padding) and, if asked,
+        the entropy [B, T] of each step's distribution (0 at padding): what a score-function
+        (REINFORCE) gradient needs. Only real positions are projected, as in token_nll."""
+        where = (tokens != self.pad).nonzero(as_tuple=True)
+        logp = torch.log_softmax(self._project(self._hidden(tokens, z)[where]).float(), dim=-1)   # [M, V]
+        out = torch.zeros(tokens.shape, dtype=logp.dtype, device=logp.device)
+        chosen = out.index_put(where, logp.gather(1, tokens[where].unsqueeze(1)).squeeze(1))
+        if not entropy:
+            return chosen, None
+        finite = torch.where(torch.isinf(logp), torch.zeros_like(logp), logp)   # banned tokens: p = 0
+        return chosen, out.index_put(where, -(logp.exp() * finite).sum(-1))
+
     def generate(self, batch: int, tau: float = 1.0, feedback: str = "hard", *,
                  critic_input: str = "one-hot", temperature: float = 1.0,
                  need_relaxed: bool = True, z: torch.Tensor | None = None,
@@ -119,8 +139,8 @@ class Generator(nn.Module):
         need_relaxed=False only hard tokens are produced (no softmax), for sampling and for
         discriminator steps under no_grad. shard: this process's rows of a data-parallel global
         batch (see _draw); None for a batch of its own. decoder (top-k, top-p) and prefix (token
-        ids every sequence starts with, kept verbatim) apply to hard sampling alone
-        (need_relaxed=False, feedback hard).
+        ids [L] every sequence starts with, or [batch, L] one per row; kept verbatim) apply to
+        hard sampling alone (need_relaxed=False, feedback hard).
         """
         if feedback not in FEEDBACK_MODES or critic_input not in CRITIC_INPUTS:
             raise ValueError(f"unknown feedback {feedback!r} or critic input {critic_input!r}")
@@ -195,7 +215,7 @@ class Generator(nn.Module):
         tokens = torch.full((batch, self.seq_len), self.pad, dtype=torch.long, device=device)
         rows = torch.arange(batch, device=device)
         inp = self.embedding(torch.full((batch, 1), self.bos, device=device, dtype=torch.long))
-        start = 0 if prefix is None else prefix.numel()
+        start = 0 if prefix is None else prefix.shape[-1]     # [L], or [batch, L]: a prefix per row
         if start:                                          # read the prefix; draw from the token after it
             tokens[:, :start] = prefix.to(device)
             _, state = self.lstm(torch.cat([inp, self.embedding(tokens[:, :start - 1])], dim=1), state)

@@ -1,7 +1,8 @@
 """One validation pass over a whole run config: every key's range, each error naming its key."""
 from __future__ import annotations
 
-from seqgan_gumbel.config.schema import CRITIC_INPUTS, FEEDBACK_MODES, HIGHWAYS, LR_DECAYS, PRECISIONS, Config
+from seqgan_gumbel.config.schema import (CRITIC_INPUTS, ESTIMATORS, FEEDBACK_MODES, HIGHWAYS, LR_DECAYS, PRECISIONS,
+                                         REWARDS, Config)
 from seqgan_gumbel.errors import UserError
 from seqgan_gumbel.kinds import KINDS
 from seqgan_gumbel.models.schedules import SCHEDULES, jang_rate
@@ -58,6 +59,8 @@ def _models(cfg: Config) -> None:
     need(not disc.per_step or (disc.kind == "lstm" and not disc.minibatch_std), "discriminator.per_step",
          "scores prefixes with the lstm critic, without the minibatch feature: set discriminator.kind=lstm "
          "and discriminator.minibatch_std=false")
+    need(tr.estimator != "reinforce" or tr.rewards != "dense" or disc.per_step, "train.rewards",
+         "dense rewards score every prefix: set discriminator.kind=lstm and discriminator.per_step=true")
     need(disc.input in CRITIC_INPUTS, "discriminator.input", f"choose one of {', '.join(CRITIC_INPUTS)}")
     need(bool(disc.filter_widths) and all(w >= 1 for w in disc.filter_widths),
          "discriminator.filter_widths", "needs positive widths, e.g. 2,3,4,5")
@@ -107,3 +110,11 @@ def _train(tr) -> None:
     need(tr.mle_epochs >= 0, "train.mle_epochs", "must be 0 or positive")
     need(tr.mle_patience >= 0, "train.mle_patience", "must be 0 or positive")
     need(tr.checkpoint_every >= 0, "train.checkpoint_every", "must be 0 or positive")
+    need(tr.estimator in ESTIMATORS, "train.estimator", f"choose one of {', '.join(ESTIMATORS)}")
+    need(tr.rewards in REWARDS, "train.rewards", f"choose one of {', '.join(REWARDS)}")
+    need(tr.rollouts >= 1, "train.rollouts", "must be at least 1 (SeqGAN used 16)")
+    need(0 < tr.discount <= 1, "train.discount", "must be in (0, 1]")
+    need(0 <= tr.baseline_decay < 1, "train.baseline_decay", "must be in [0, 1): 0 = no baseline, e.g. 0.9")
+    need(tr.entropy_weight >= 0, "train.entropy_weight", "must be 0 or positive")
+    need(tr.grad_variance == 0 or tr.grad_variance >= 2, "train.grad_variance",
+         "must be 0 (off) or at least 2 batches")

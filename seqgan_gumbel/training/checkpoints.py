@@ -39,6 +39,7 @@ def training_state(trainer: Trainer) -> dict:
         "best": t.warmup.best,
         # train.g_average: "generator" holds the average (what sampling reads), this the weights trained
         "generator_trained": t.gen.state_dict(), "average": t.average.state_dict(),
+        "reinforce_baseline": t.reinforce.baseline,
     }
 
 
@@ -56,6 +57,7 @@ def restore(trainer: Trainer, state: dict) -> None:
     t.global_step, t.mle_steps = int(state["global_step"]), int(state["mle_steps"])
     t.total = t.mle_steps + t.cfg.train.adv_steps
     t.warmup.best = state.get("best")
+    t.reinforce.baseline = float(state.get("reinforce_baseline", 0.0))      # older: none kept
     torch.set_rng_state(state["rng_cpu"])
     cuda_rng = state.get("rng_cuda")
     cuda_rng = (cuda_rng or [None])[0] if isinstance(cuda_rng, list) else cuda_rng  # older: every GPU's

@@ -1,4 +1,5 @@
-"""The training loop: maximum-likelihood warm-up, then adversarial training through Gumbel-softmax.
+"""The training loop: maximum-likelihood warm-up, then adversarial training through Gumbel-softmax
+(or by REINFORCE: training/reinforce.py).
 Every step has a global index (warm-up steps first, then adversarial iterations). A checkpoint
 holds everything the next step depends on: weights, optimizer states, the random-number
 generators, the position in the data and the warm-up's best generator, so a run resumed from
@@ -21,14 +22,15 @@ from seqgan_gumbel.errors import UserError
 from seqgan_gumbel.training.fakes import FakeBatches
 from seqgan_gumbel.models.generator import one_hot
 from seqgan_gumbel.kinds import KINDS
-from seqgan_gumbel.models.losses import discriminator_loss, generator_loss, gradient_penalty
+from seqgan_gumbel.models.losses import discriminator_loss, gradient_penalty
 from seqgan_gumbel.models.drawing import draw_ids, generator_nll
 from seqgan_gumbel.setup.runs import (build_discriminator, build_generator, check_device_features, load_pretrained,
                                       resolve_device)
 from seqgan_gumbel.training.rundir import NullFiles, RunFiles
 from seqgan_gumbel.training.runlog import RunLog, SilentLog
 from seqgan_gumbel.models.schedules import lr_factor, temperature as relaxation_tau
-from seqgan_gumbel.training import checkpoints
+from seqgan_gumbel.training import checkpoints, gstep
+from seqgan_gumbel.training.reinforce import ScoreFunction
 from seqgan_gumbel.training.stopping import Interrupted, StopSignals, check_loss, check_weights, stop_at_once
 from seqgan_gumbel.training.warmup import EarlyStopping
 
@@ -60,6 +62,7 @@ class Trainer:
         self.opt_g = torch.optim.Adam(self.gen.parameters(), lr=tr.g_lr, betas=betas)
         self.opt_d = torch.optim.Adam(self.disc.parameters(), lr=tr.d_lr, betas=betas)
         self.average = WeightAverage(self.gen, tr.g_average)
+        self.reinforce = ScoreFunction(tr, self.gen, self.disc, tr.batch_size // dist.world, self.shard, self._autocast)
         self.fakes = FakeBatches(self.gen, tr.batch_size // dist.world, cfg.generator.feedback,
                                  cfg.discriminator.input, self.shard, self._autocast, tr.cuda_graphs,
                                  tr.precision == "bf16")
@@ -126,9 +129,10 @@ class Trainer:
         (mle_loss,) = distributed.mean_of(self.dist, [loss.item()], self.device)
         return {"mle_loss": mle_loss}
 
-    def adversarial_step(self, tau: float) -> dict:
+    def adversarial_step(self, tau: float, measure: bool = False) -> dict:
         """d_steps critic steps on fakes drawn without a graph, then g_steps generator steps
-        through the relaxation at temperature tau."""
+        through the relaxation at temperature tau (or by REINFORCE: train.estimator); measure:
+        first estimate the generator gradient's variance (train.grad_variance batches)."""
         tr, V, pad = self.cfg.train, len(self.data.vocab), self.data.vocab.pad
         for _ in range(tr.d_steps):
             real = self._next_real()                   # token ids: embedded by lookup in the critic
@@ -145,15 +149,9 @@ class Trainer:
             self._clip_step(self.opt_d, self.disc.parameters())
         self.disc.requires_grad_(False)
         try:
+            spread = gstep.gradient_variance(self, tau, tr.grad_variance) if measure and tr.grad_variance else {}
             for _ in range(tr.g_steps):
-                fake = self.fakes(tau, need_grad=True)
-                real_tokens = self._next_real()
-                with self._autocast():
-                    d_real = self.disc(real_tokens).float() if tr.loss == "rsgan" else None
-                    d_fake = self.disc(fake).float()
-                g_loss = generator_loss(tr.loss, d_real, d_fake)
-                if tr.mle_weight > 0:
-                    g_loss = g_loss + tr.mle_weight * self._mle_loss(real_tokens)
+                g_loss = gstep.loss(self, tau)
                 self._check(g_loss, "generator")
                 self.opt_g.zero_grad(set_to_none=True)
                 g_loss.backward()
@@ -162,7 +160,7 @@ class Trainer:
             self.disc.requires_grad_(True)
         self.average.update(self.gen)
         d_mean, g_mean = distributed.mean_of(self.dist, [d_loss.item(), g_loss.item()], self.device)
-        return {"d_loss": d_mean, "g_loss": g_mean, "tau": tau}
+        return {"d_loss": d_mean, "g_loss": g_mean, "tau": tau, **spread}
 
     def _check(self, loss: torch.Tensor, what: str) -> None:
         check_loss(loss, what, self._where, self.out)
@@ -229,7 +227,7 @@ class Trainer:
         for opt, lr in ((self.opt_g, tr.g_lr), (self.opt_d, tr.d_lr)):
             opt.param_groups[0]["lr"] = lr * share
         return self.adversarial_step(relaxation_tau(t.schedule, local - 1, tr.adv_steps, t.tau_start,
-                                                    t.tau_end, t.rate or None))
+                                                    t.tau_end, t.rate or None), self._logged(phase, local))
 
     def _logged(self, phase: str, local: int) -> bool:
         last_of_phase = local == (self.mle_steps if phase == "mle" else self.cfg.train.adv_steps)
