@@ -15,7 +15,7 @@ def train(args) -> int:
     from seqgan_gumbel.training import distributed
     from seqgan_gumbel.setup.config import dry_run
     from seqgan_gumbel.setup.config import load_config
-    from seqgan_gumbel.training.start import resume, train
+    from seqgan_gumbel.training.start import resume, run_folder, train
 
     dist = distributed.from_env()      # several processes when launched by torchrun
     overrides = list(args.overrides) + ([f"train.device={args.device}"] if args.device else [])
@@ -26,7 +26,7 @@ def train(args) -> int:
                 raise UserError("--resume takes the run's own config: drop --config, --out, --dry-run and --oracle-params")
             summary = resume(args.resume, overrides, progress=not args.quiet, dist=dist)
             finished = True
-            args.out = str(Path(args.resume).parent if Path(args.resume).is_file() else Path(args.resume))
+            args.out = str(run_folder(args.resume))
             return _report_train(args, summary)
         if args.oracle_params:
             overrides += ["data.kind=oracle", f"data.oracle_params={args.oracle_params}"]

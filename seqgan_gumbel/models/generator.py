@@ -85,6 +85,11 @@ class Generator(nn.Module):
         [..., V] logits are written once (hW + b + mask = hW + (b + mask))."""
         return torch.nn.functional.linear(hidden, self.out.weight, self.out.bias + self.logit_mask)
 
+    def _real_logits(self, tokens: torch.Tensor, z: torch.Tensor | None) -> tuple[tuple, torch.Tensor]:
+        """(where: the (rows, positions) of real tokens, their teacher-forced logits [M, V] in fp32)."""
+        where = (tokens != self.pad).nonzero(as_tuple=True)
+        return where, self._project(self._hidden(tokens, z)[where]).float()   # fp32 under autocast
+
     def token_nll(self, tokens: torch.Tensor, z: torch.Tensor | None = None,
                   temperature: float = 1.0, decoder: Decoder | None = None) -> torch.Tensor:
         """Per-sequence summed negative log-likelihood [B] (nats), padding excluded.
@@ -94,9 +99,7 @@ class Generator(nn.Module):
         temperature divides the logits, as sampling with that temperature does; a decoder (its
         temperature, top-k, top-p) gives the likelihood under its truncated distributions
         instead: inf for a sequence holding a token the decoder never draws."""
-        real = tokens != self.pad
-        where = real.nonzero(as_tuple=True)                             # (rows, positions)
-        logits = self._project(self._hidden(tokens, z)[where]).float()  # [M, V]; fp32 under autocast
+        where, logits = self._real_logits(tokens, z)
         if decoder is not None:
             logits = decoder.logits(logits)
         elif temperature != 1.0:
@@ -115,8 +118,8 @@ class Generator(nn.Module):
         """Teacher-forced log p(x_t | x_<t) [B, T] of sampled tokens (0 at padding) and, if asked,
         the entropy [B, T] of each step's distribution (0 at padding): what a score-function
         (REINFORCE) gradient needs. Only real positions are projected, as in token_nll."""
-        where = (tokens != self.pad).nonzero(as_tuple=True)
-        logp = torch.log_softmax(self._project(self._hidden(tokens, z)[where]).float(), dim=-1)   # [M, V]
+        where, logits = self._real_logits(tokens, z)
+        logp = torch.log_softmax(logits, dim=-1)                                        # [M, V]
         out = torch.zeros(tokens.shape, dtype=logp.dtype, device=logp.device)
         chosen = out.index_put(where, logp.gather(1, tokens[where].unsqueeze(1)).squeeze(1))
         if not entropy:

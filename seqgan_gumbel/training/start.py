@@ -56,11 +56,17 @@ def train(cfg: Config, out: str | Path, *, overwrite: bool = False, progress: bo
                 p.rmdir()
 
 
+def run_folder(run_or_checkpoint: str | Path) -> Path:
+    """The run folder of a run folder or of one of its checkpoint files."""
+    p = Path(run_or_checkpoint)
+    return p if p.is_dir() else p.parent
+
+
 def resume(run_or_checkpoint: str | Path, overrides: list[str] | None = None, *, progress: bool = True,
            dist: distributed.Dist | None = None) -> dict:
     """Continue a stopped run from its newest checkpoint (or the given checkpoint file)."""
     p = Path(run_or_checkpoint)
-    out = p if p.is_dir() else p.parent
+    out = run_folder(p)
     state = load_checkpoint(p)
     if "generator" in state and "opt_g" not in state:
         raise UserError(f"{p} is a generator-only checkpoint (pretrained.pt), not a run to resume")

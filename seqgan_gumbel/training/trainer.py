@@ -62,8 +62,9 @@ class Trainer:
         self.opt_g = torch.optim.Adam(self.gen.parameters(), lr=tr.g_lr, betas=betas)
         self.opt_d = torch.optim.Adam(self.disc.parameters(), lr=tr.d_lr, betas=betas)
         self.average = WeightAverage(self.gen, tr.g_average)
-        self.reinforce = ScoreFunction(tr, self.gen, self.disc, tr.batch_size // dist.world, self.shard, self._autocast)
-        self.fakes = FakeBatches(self.gen, tr.batch_size // dist.world, cfg.generator.feedback,
+        rows = tr.batch_size // dist.world                  # this process's rows of each batch
+        self.reinforce = ScoreFunction(tr, self.gen, self.disc, rows, self.shard, self._autocast)
+        self.fakes = FakeBatches(self.gen, rows, cfg.generator.feedback,
                                  cfg.discriminator.input, self.shard, self._autocast, tr.cuda_graphs,
                                  tr.precision == "bf16")
         self.stream = self.data.batches(tr.batch_size, tr.seed)
