@@ -17,7 +17,7 @@ from pathlib import Path
 
 from scripts import ROOT
 from scripts.render.full import load_result, coco_full, cpu_early_stopping, headline_rows, mle_ablation, oracle_size
-from scripts.render.judges import headline_judges, judges_coco, judges_oracle, judges_speed
+from scripts.render.judges import headline_judges, judges_arith, judges_coco, judges_oracle, judges_speed
 from scripts.render.sweep_table import gap_se, sweep_rows
 from scripts.render.ratio import (headline_ratio, ratio_ablation, ratio_ablation_coco, ratio_arith,
                                   ratio_arith_prefix, ratio_coco, ratio_oracle, ratio_speed)
@@ -394,7 +394,7 @@ TABLES = {"arith_default": arith_default, "arith_ablation": arith_ablation, "ari
           "headline_ratio": headline_ratio, "ratio_arith_prefix": ratio_arith_prefix,
           "ratio_speed": ratio_speed, "full_oracle": lambda: oracle_size("full"),
           "light_oracle": lambda: oracle_size("light"), "full_coco": coco_full, "mle_ablation": mle_ablation,
-          "judges_speed": judges_speed, "judges_oracle": judges_oracle,
+          "judges_speed": judges_speed, "judges_oracle": judges_oracle, "judges_arith": judges_arith,
           "judges_coco": judges_coco, "headline_judges": headline_judges}
 FILES = ("README.md", *sorted(f"docs/results/{p.name}" for p in (ROOT / "docs" / "results").glob("*.md")),
          "docs/performance.md")

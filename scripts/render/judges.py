@@ -22,6 +22,11 @@ def judges_speed() -> str:
             f"{f['mauve']:.3f}, Fréchet {f['frechet']:.3f}.")
 
 
+def _verdict(spearman: float) -> str:
+    """A judge check's verdict: a Spearman correlation with the truth of at least 0.95 passes."""
+    return "passes" if spearman >= 0.95 else "misses"
+
+
 def judges_oracle() -> str:
     d = load_result("results/judges/oracle.json")
     if d is None:
@@ -31,22 +36,53 @@ def judges_oracle() -> str:
     real = d["real_data"]
     rows.append(f"| real: oracle samples | - | - | {real['lm_score']:.3f} | {real['reverse_lm']:.3f} | "
                 f"{real['mauve']:.3f} | {real['frechet']:.2f} |")
-    ok = lambda x: "passes" if x >= 0.95 else "misses"
     _trained_t = lambda d: [r["temperature"] for r in d["rows"] if not r["generator"].startswith("oracle")]
     trained = ("" if "spearman_lm_vs_nll_oracle_trained" not in d else
                f"Spearman over the trained runs alone (the MLE and the GAN at {len(set(_trained_t(d)))} temperatures: "
                f"the points issue 30 names): LM score against NLL_oracle {d['spearman_lm_vs_nll_oracle_trained']:.3f} "
-               f"({ok(d['spearman_lm_vs_nll_oracle_trained'])} ≥ 0.95), reverse-LM against NLL_test "
-               f"{d['spearman_reverse_vs_nll_test_trained']:.3f} ({ok(d['spearman_reverse_vs_nll_test_trained'])}). ")
+               f"({_verdict(d['spearman_lm_vs_nll_oracle_trained'])} ≥ 0.95), reverse-LM against NLL_test "
+               f"{d['spearman_reverse_vs_nll_test_trained']:.3f} ({_verdict(d['spearman_reverse_vs_nll_test_trained'])}). ")
     return ("| generator ({:,} samples each) | NLL_oracle | NLL_test | LM score | reverse-LM | MAUVE | Fréchet |\n"
             "|---|---|---|---|---|---|---|\n".format(d["num"]) + "\n".join(rows)
             + f"\n\n{trained}Over every generator: LM score against NLL_oracle {d['spearman_lm_vs_nll_oracle']:.3f} "
-            f"({ok(d['spearman_lm_vs_nll_oracle'])}), reverse-LM against NLL_test "
-            f"{d['spearman_reverse_vs_nll_test']:.3f} ({ok(d['spearman_reverse_vs_nll_test'])}). Judge "
+            f"({_verdict(d['spearman_lm_vs_nll_oracle'])}), reverse-LM against NLL_test "
+            f"{d['spearman_reverse_vs_nll_test']:.3f} ({_verdict(d['spearman_reverse_vs_nll_test'])}). Judge "
             f"`{d['judge']}` fitted on 10,000 oracle samples ("
             f"{d['judge_epochs']} epochs of at most {d.get('judge_max_epochs', 30)}, the best {d.get('judge_best_epoch', '-')}, "
             f"validation NLL {d['judge_validation_nll']:.3f}), {d['test']:,} held-out samples, "
             f"{d['wall_s'] / 60:.0f} min in all.")
+
+
+def judges_arith() -> str:
+    d = load_result("results/judges/arith.json")
+    if d is None:
+        return "(not measured yet: run python -m scripts.bench.judges_arith)"
+    rows = [f"| {r['generator']} | {1 - r['invalid']:.4f} | {r['nll_valid']:.3f} | {r['lm_nll_valid']:.3f} | "
+            f"{r['nll_test']:.4f} | {r['lm_score']:.4f} | {r['reverse_lm']:.4f} | {r['mauve']:.3f} |" for r in d["trained"]]
+    real = d["real_data"]
+    rows.append(f"| real: fresh grammar strings | 1 | - | - | - | {real['lm_score']:.4f} | {real['reverse_lm']:.4f} | "
+                f"{real['mauve']:.3f} |")
+    corrupted = ", ".join(f"{r['invalid']:.2f} → {r['lm_score']:.3f}" for r in d["corrupted"])
+    pools = ", ".join(f"{r['pool']:,} → {r['reverse_lm']:.3f}" for r in d["pools"])
+    peaks = ", ".join(f"{k} T = {v:g}" for k, v in d["mauve_peak_temperature"].items())
+    checks = [("LM score against the invalid share, trained runs", d["spearman_lm_vs_invalid"]),
+              ("judge NLL of the valid samples against their grammar NLL, trained runs",
+               d["spearman_lm_valid_vs_grammar_nll_valid"]),
+              ("LM score (all samples) against the grammar NLL per token of the valid ones (not a full truth: "
+               "it leaves the invalid out)", d["spearman_lm_vs_grammar_nll"]),
+              ("reverse-LM against NLL_test, trained runs", d["spearman_reverse_vs_nll_test"]),
+              ("LM score against the invalid share, corrupted strings", d["spearman_lm_vs_invalid_corrupted"]),
+              ("reverse-LM against the collapse (−log pool size)", d["spearman_reverse_vs_collapse"])]
+    return ("| generator ({:,} samples each) | valid | grammar NLL of the valid (nats/string) | judge NLL of the "
+            "same | NLL_test (nats/token) | LM score | reverse-LM | MAUVE |\n"
+            "|---|---|---|---|---|---|---|---|\n".format(d["num"]) + "\n".join(rows)
+            + "\n\n| check (Spearman, target ≥ 0.95) | value | |\n|---|---|---|\n"
+            + "\n".join(f"| {name} | {v:.3f} | {_verdict(v)} |" for name, v in checks)
+            + f"\n\nCorrupted strings (invalid share → LM score): {corrupted}. Pools of grammar draws (size → "
+            f"reverse-LM): {pools}. MAUVE peaks at: {peaks}. Judge `{d['judge']}` fitted on the runs' 10,000 "
+            f"training strings ({d['judge_epochs']} epochs, the best {d['judge_best_epoch']}, validation NLL "
+            f"{d['judge_validation_nll']:.3f}), {d['test']:,} held-out strings; this pass {d['wall_s'] / 60:.0f} min (runs and judge already "
+            "there are reused).")
 
 
 NAMES = {"mle": "MLE", "gan": "GAN", "mle_guide": "MLE + guide, G = 1", "gan_guide": "GAN + guide, G = 1"}
