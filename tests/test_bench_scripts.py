@@ -28,12 +28,14 @@ def test_curve_gap_interpolates_the_mle_curve_at_the_gan_points_diversity():
 @pytest.mark.skipif(not (ROOT.parent / "shared" / "data" / "oracle").is_dir(), reason="needs ../shared/data/oracle")
 @pytest.mark.slow
 def test_oracle_benchmark_end_to_end_at_a_tiny_size(tmp_path):
-    def bench(*extra):
+    def bench(*extra, ok=True):
         r = subprocess.run([sys.executable, "-m", "scripts.bench.seeds", "oracle", "--seeds", "0,1", "--num", "200",
                             "--temperatures", "0.7,1.5", "--results", tmp_path / "res", "--runs", tmp_path / "runs",
                             "--set", "train.mle_steps=60", "--set", "train.adv_steps=2", "--set", "data.num_train=200",
                             "--set", "data.num_test=100", "--set", "train.num_samples=50", "--set", "train.eval_samples=20",
                             "--set", "train.eval_test=20", *extra], capture_output=True, text=True, cwd=ROOT, timeout=600)
+        if not ok:
+            return r
         assert r.returncode == 0, r.stderr[-2000:]
         return r.stdout
 
@@ -100,6 +102,15 @@ def test_oracle_benchmark_end_to_end_at_a_tiny_size(tmp_path):
             == record["warmup_rebuilt"]
     c = json.loads((tmp_path / "res" / "clone.json").read_text())
     assert c["variants"]["gan"]["seeds"]["0"]["nll_oracle"] == e["variants"]["gan"]["seeds"]["0"]["nll_oracle"]
+
+    # some of the earlier result's seeds (one process a seed, side by side): the same figures for the
+    # seed; a seed the earlier result lacks is refused in one line
+    bench("--name", "one", "--mle-from", "cpu", "--seeds", "1", "--set", "train.g_lr=1e-2")
+    o = json.loads((tmp_path / "res" / "one.json").read_text())
+    assert set(o["variants"]["gan"]["seeds"]) == {"1"} and o["variants"]["mle"] == d["variants"]["mle"]
+    assert o["variants"]["gan"]["seeds"]["1"]["nll_oracle"] == e["variants"]["gan"]["seeds"]["1"]["nll_oracle"]
+    r = bench("--name", "two", "--mle-from", "cpu", "--seeds", "1,2", ok=False)
+    assert r.returncode != 0 and "lacks some of these seeds" in r.stderr and not (tmp_path / "res" / "two.json").exists()
 
 
 @pytest.mark.slow

@@ -76,6 +76,7 @@ def one_run(grammar: str, overrides: list[str], seed: int, out: Path, config: st
             "nll_samples": s["nll_valid"], "nll_samples_ratio": s["nll_valid"] / reference["nll_valid"],
             "gen_nll_test": gen_nll, "gen_nll_test_ratio": gen_nll / reference["nll_valid"],
             "wall_s": round(wall, 1), "threads": torch.get_num_threads(),
+            "mle_steps": cfg.train.mle_steps, "adv_updates": cfg.train.adv_steps * cfg.train.g_steps,
             "reference": {k: reference[k] for k in REFERENCE},
             "curve": curve(out, reference["nll_valid"], logged_nll, tokens_per_string)}
 
@@ -105,9 +106,10 @@ def reference_mean(result: dict) -> dict:
     return mean | {"n": round(mean["n"]), "seeds": sorted(refs, key=int)}
 
 
-def merge(path: Path, grammar: str, key: str, variant: tuple, seed: int, r: dict) -> None:
+def merge(path: Path, grammar: str, key: str, variant: tuple, seed: int, r: dict, sets: list[str]) -> None:
     """Add one seed's figures to the result file, under a lock (benchmarks side by side share it),
-    written atomically after every seed so that an interrupted benchmark keeps what it measured."""
+    written atomically after every seed so that an interrupted benchmark keeps what it measured;
+    sets: the --set overrides of every variant, kept in the file."""
     label, config, overrides = variant
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path.with_suffix(".lock"), "w") as lock:
@@ -118,7 +120,7 @@ def merge(path: Path, grammar: str, key: str, variant: tuple, seed: int, r: dict
         runs[str(seed)] = r
         result["runs"][key] = summarise(label, config, overrides, dict(sorted(runs.items())))
         result["reference"] = reference_mean(result)
-        result.update(machine=f"{platform.machine()}, CPU", torch=torch.__version__)
+        result.update(machine=f"{platform.machine()}, CPU", torch=torch.__version__, set=sets)
         text = json.dumps(result, indent=1) + "\n"
         atomic_write_bytes(path, lambda f: f.write(text.encode()))
 
@@ -154,7 +156,7 @@ def main() -> None:
                 print(f"{grammar:7} {key:8} seed {seed}: valid {r['valid']:.3f}, unique x{r['unique_ratio']:.3f}, "
                       f"NLL samples x{r['nll_samples_ratio']:.3f}, NLL held-out x{r['gen_nll_test_ratio']:.3f}, "
                       f"{r['wall_s']} s", flush=True)
-                merge(path, grammar, key, (label, config, overrides), seed, r)
+                merge(path, grammar, key, (label, config, overrides), seed, r, args.set)
     print(f"saved {args.results}")
 
 

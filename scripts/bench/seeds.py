@@ -285,7 +285,8 @@ def main() -> None:
     ap.add_argument("--results", metavar="DIR", help="where the result file and plot go (default results/<benchmark>)")
     ap.add_argument("--runs", metavar="DIR", help="where the runs go (default runs/bench)")
     ap.add_argument("--mle-from", metavar="NAME",
-                    help="reuse the MLE runs and figures of the earlier result NAME (same size and seeds); train only the GAN")
+                    help="reuse the MLE runs and figures of the earlier result NAME (the same size, these seeds among "
+                         "its own); train only the GAN")
     ap.add_argument("--real-data-only", action="store_true",
                     help="only (re)compute the real-data row of an existing result file")
     ap.add_argument("--restart-lost", action="store_true",
@@ -327,9 +328,10 @@ def main() -> None:
     mle_runs = runs_dir
     if args.mle_from:
         prev = upgrade(json.loads((path.parent / f"{args.mle_from}.json").read_text()))
-        if prev["size"] != args.size or set(prev["variants"]["mle"]["seeds"]) != {str(s) for s in seeds} \
+        if prev["size"] != args.size or not {str(s) for s in seeds} <= set(prev["variants"]["mle"]["seeds"]) \
                 or prev["sweep"]["temperatures"] != temperatures:
-            raise SystemExit(f"--mle-from {args.mle_from}: its size, seeds or temperatures differ from this run's")
+            raise SystemExit(f"--mle-from {args.mle_from}: its size or temperatures differ from this run's, or it "
+                             "lacks some of these seeds")
         result["variants"]["mle"] = prev["variants"]["mle"]
         result["mle_from"] = args.mle_from
         mle_runs = runs_dir.with_name(f"{bench}-{args.mle_from}")

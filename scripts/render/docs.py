@@ -17,6 +17,8 @@ from pathlib import Path
 
 from scripts import ROOT
 from scripts.render.full import load_result, coco_full, cpu_early_stopping, headline_rows, mle_ablation, oracle_size
+from scripts.render.estimators import table as estimators_table
+from scripts.render.estimators_oracle import grad_table, oracle_table
 from scripts.render.judges import headline_judges, judges_arith, judges_coco, judges_oracle, judges_speed
 from scripts.render.sweep_table import gap_se, sweep_rows
 from scripts.render.ratio import (headline_ratio, ratio_ablation, ratio_ablation_coco, ratio_arith,
@@ -208,6 +210,8 @@ def _sizes(bench: str, one) -> str:
         d = json.loads(path.read_text())
         if d["size"] != "cpu":      # the published sizes have their own tables (scripts/render/full.py)
             continue
+        if any(o.startswith("train.estimator=") for o in d["overrides"]):     # on the estimators page
+            continue
         title = "At full size" if d["size"] == "full" else "At the size that fits a 2-core CPU"
         if d["overrides"]:
             title += ", with " + ", ".join(f"`{o}`" for o in d["overrides"])
@@ -395,7 +399,9 @@ TABLES = {"arith_default": arith_default, "arith_ablation": arith_ablation, "ari
           "ratio_speed": ratio_speed, "full_oracle": lambda: oracle_size("full"),
           "light_oracle": lambda: oracle_size("light"), "full_coco": coco_full, "mle_ablation": mle_ablation,
           "judges_speed": judges_speed, "judges_oracle": judges_oracle, "judges_arith": judges_arith,
-          "judges_coco": judges_coco, "headline_judges": headline_judges}
+          "judges_coco": judges_coco, "headline_judges": headline_judges,
+          "estimators_arith": lambda: estimators_table("arith"), "estimators_kusner": lambda: estimators_table("kusner"),
+          "estimators_oracle": oracle_table, "estimators_grad": grad_table}
 FILES = ("README.md", *sorted(f"docs/results/{p.name}" for p in (ROOT / "docs" / "results").glob("*.md")),
          "docs/performance.md")
 

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 from scripts import ROOT
+from scripts.render.figure import save
 
 
 PANELS = (("valid", "valid fraction (500 samples)", (0.99, None)),
@@ -46,10 +47,7 @@ def plot(results: dict[str, dict], variant: str, out: Path) -> None:
         row[0].legend(fontsize=8)
     labels = "; ".join(results[g]["runs"][variant]["label"] for g in grammars)
     fig.suptitle(f"{labels}: one line per seed, dashed lines are the targets", fontsize=10)
-    fig.tight_layout()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=90)
-    plt.close(fig)
+    save(fig, out)
 
 
 def main() -> None:

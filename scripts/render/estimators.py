@@ -1,0 +1,162 @@
+"""The estimators side by side on the grammars: the relaxation (Gumbel-softmax) against REINFORCE
+with SeqGAN's rollout rewards and ScratchGAN's dense rewards, each trained by scripts.bench.grammar
+with the same recipe, the same number of generator updates, the estimator keys set
+(results/estimators/<estimator>/<grammar>.json). Tables for the docs (scripts.render.docs) and
+one plot: validity against the held-out NLL ratio at the end of each seed (the quality-diversity
+plane; the MLE baseline beside them) and validity along training.
+
+    .venv/bin/python -m scripts.render.estimators [--results results/estimators] [--out PNG]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+from pathlib import Path
+
+from scripts import ROOT
+from scripts.render.figure import save
+from scripts.stats import diff_se, mean_se
+
+ESTIMATORS = {"gumbel": "Gumbel-softmax relaxation", "reinforce_rollout": "REINFORCE, rollout rewards (SeqGAN)",
+              "reinforce_dense": "REINFORCE, dense rewards (ScratchGAN)"}
+STARTS = {"gan": "MLE warm-up", "scratch": "from scratch"}
+FIGURES = ("valid", "unique_ratio", "nll_samples_ratio", "gen_nll_test_ratio", "wall_s")
+
+
+def load(results: Path, grammar: str) -> dict[str, dict]:
+    """{estimator: its result file for the grammar}, for the estimators measured. The relaxation's
+    runs are the grammar benchmark's own (results/grammar/<grammar>.json: the same script and
+    recipe, the estimator left at its default), each start replaced by results/estimators/gumbel's
+    where that has it (reruns at the threads of the REINFORCE runs, for wall times that compare)."""
+    out = {}
+    for est in ESTIMATORS:
+        paths = [results / est / f"{grammar}.json"]
+        if est == "gumbel":
+            paths.insert(0, ROOT / "results/grammar" / f"{grammar}.json")
+        for path in filter(Path.is_file, paths):
+            d = json.loads(path.read_text())
+            if est in out:
+                d = out[est] | {"runs": out[est]["runs"] | d["runs"]}
+            out[est] = d
+    return out
+
+
+def _updates(grammar: str, run: dict, seed: dict, sets: list[str]) -> int:
+    """Adversarial generator updates of a run: kept with each seed, or (older files) rebuilt from
+    the variant's config and overrides."""
+    if "adv_updates" in seed:
+        return seed["adv_updates"]
+    from seqgan_gumbel.setup import load_config
+
+    config = run["config"] and str(ROOT / run["config"].format(grammar=grammar))
+    cfg = load_config(config, [f"data.grammar={grammar}", *run["overrides"], *sets])
+    return cfg.train.adv_steps * cfg.train.g_steps
+
+
+def _cell(values: list[float], digits: int = 3) -> str:
+    s = mean_se(values)
+    return f"{s['mean']:.{digits}f}" + (f" ± {s['se']:.{digits}f}" if s["n"] > 1 else "")
+
+
+def _versus(seeds: list[dict], base: list[dict], figure: str) -> str:
+    """An estimator's seed mean of a figure minus the relaxation's, ± the standard error of that
+    difference (none while either has a single seed)."""
+    a, b = [r[figure] for r in seeds], [r[figure] for r in base]
+    se = diff_se(a, b)
+    return f"{statistics.fmean(a) - statistics.fmean(b):+.3f}" + (f" ± {se:.3f}" if se is not None else "")
+
+
+def _moonshot(seeds: list[dict]) -> str:
+    ok = [r["valid"] >= 0.99 and abs(r["nll_samples_ratio"] - 1) <= 0.05 and abs(r["gen_nll_test_ratio"] - 1) <= 0.05
+          and r["unique_ratio"] >= 0.9 and r["wall_s"] <= 900 for r in seeds]
+    return f"{sum(ok)} of {len(ok)} seeds"
+
+
+def table(grammar: str, results: Path = ROOT / "results/estimators") -> str:
+    """One row per estimator and start: mean ± standard error over seeds of each figure."""
+    files = load(results, grammar)
+    if not files:
+        return f"(not measured yet: run python -m scripts.bench.grammar --grammars {grammar} --results results/estimators/ESTIMATOR)"
+    rows = []
+    for start, start_label in STARTS.items():
+        for est, d in files.items():
+            run = d["runs"].get(start)
+            if not run:
+                continue
+            seeds = list(run["seeds"].values())
+            cells = [_cell([r[f] for r in seeds], 0 if f == "wall_s" else 3) for f in FIGURES]
+            updates = _updates(grammar, run, seeds[0], d.get("set", []))
+            threads = "/".join(map(str, sorted({r.get("threads", "?") for r in seeds})))
+            moon = _moonshot(seeds) if start == "scratch" else "-"
+            base = files.get("gumbel", {}).get("runs", {}).get(start)
+            vs = [_versus(seeds, list(base["seeds"].values()), f) if base and est != "gumbel" else "-"
+                  for f in ("valid", "gen_nll_test_ratio")]
+            rows.append(f"| {start_label} | {ESTIMATORS[est]} | {len(seeds)} | " + " | ".join(cells[:4])
+                        + f" | {' | '.join(vs)} | {updates} | {cells[4]} s ({threads} thr.) | {moon} |")
+    ref = next(iter(files.values()))["reference"]
+    return (f"| `{grammar}` start | estimator | seeds | valid | unique ÷ grammar's | grammar NLL of samples ÷ grammar's | "
+            "generator NLL of held-out ÷ exact | valid − the relaxation's | held-out NLL ratio − the relaxation's | "
+            "adversarial generator updates | wall time | every target met |\n"
+            "|---|---|---|---|---|---|---|---|---|---|---|---|\n" + "\n".join(rows)
+            + f"\n\nMean ± standard error over seeds; 2,000 samples per run; against the relaxation: the difference of "
+            "seed means ± its standard error (a lower held-out NLL ratio is better). The grammar's own held-out strings: "
+            f"unique {ref['unique']:.3f}, valid {ref['valid']:.3f}. Targets (from scratch; on `arith` the "
+            "moonshot of the estimator issue): ≥ 0.99 valid, both NLL ratios within 5%, unique ≥ 0.9 × the grammar's, "
+            "≤ 15 min on one thread.")
+
+
+def plot(results: Path, out: Path) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    grammars = [g for g in ("arith", "kusner") if load(results, g)]
+    if not grammars:
+        raise SystemExit("no estimator results yet: run python -m scripts.bench.grammar --results results/estimators/ESTIMATOR")
+    fig, axes = plt.subplots(len(grammars), 2, figsize=(12, 4.2 * len(grammars)), squeeze=False)
+    colors = dict(zip(ESTIMATORS, ("C0", "C3", "C2")))
+    for (left, right), grammar in zip(axes, grammars):
+        mle = json.loads((ROOT / "results/grammar" / f"{grammar}.json").read_text())["runs"].get("mle")
+        if mle:
+            left.scatter([r["gen_nll_test_ratio"] for r in mle["seeds"].values()],
+                         [r["valid"] for r in mle["seeds"].values()], marker="x", color="k", label="MLE only")
+        for est, d in load(results, grammar).items():
+            for start, marker, ls in (("gan", "o", "-"), ("scratch", "^", "--")):
+                run = d["runs"].get(start)
+                if not run:
+                    continue
+                seeds = list(run["seeds"].values())
+                label = f"{ESTIMATORS[est]}, {STARTS[start]}"
+                left.scatter([r["gen_nll_test_ratio"] for r in seeds], [r["valid"] for r in seeds],
+                             marker=marker, color=colors[est], label=label)
+                for i, r in enumerate(seeds):     # after a warm-up, from its end (step 0 is the untrained generator)
+                    curve = [p for p in r["curve"] if start == "scratch" or p["step"] > 0]
+                    right.plot([p["step"] for p in curve], [p["valid"] for p in curve], ls=ls,
+                               color=colors[est], lw=1, label=label if i == 0 else None)
+        left.set_xlabel("generator NLL of held-out strings ÷ exact (lower: more of the language)")
+        left.set_ylabel("valid fraction")
+        left.set_title(f"{grammar}: end of training, one point per seed", fontsize=9)
+        right.set_xlabel("adversarial iteration")
+        right.set_ylabel("valid fraction (500 samples)")
+        right.set_title(f"{grammar}: validity along training, one line per seed", fontsize=9)
+        for ax in (left, right):
+            ax.grid(alpha=0.3)
+            ax.legend(fontsize=7)
+    save(fig, out)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--results", default=str(ROOT / "results/estimators"))
+    ap.add_argument("--out", default=None, help="default: <results>/grammars.png")
+    args = ap.parse_args()
+    out = Path(args.out or Path(args.results) / "grammars.png")
+    plot(Path(args.results), out)
+    for grammar in ("arith", "kusner"):
+        print(table(grammar, Path(args.results)), end="\n\n")
+    print(f"saved {out}")
+
+
+if __name__ == "__main__":
+    main()
