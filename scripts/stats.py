@@ -19,6 +19,14 @@ def mean_se(values: list[float]) -> dict:
     return {"mean": statistics.fmean(values), "se": sd / math.sqrt(len(values)), "n": len(values)}
 
 
+def mean_se_text(values: list[float], digits: int = 3, sign: bool = False) -> str:
+    """"mean ± standard error" of seed figures at the given decimals (the mean alone for one value;
+    sign: the mean with its sign, for differences)."""
+    m = mean_se(values)
+    text = f"{m['mean']:{'+' if sign else ''}.{digits}f}"
+    return text + (f" ± {m['se']:.{digits}f}" if m["n"] > 1 else "")
+
+
 def by_temperature(rows: list[dict]) -> dict[float, dict]:
     """Per sampling temperature, the mean over seeds of every float figure of sweep rows, and "n",
     the number of rows (seeds) averaged; temperatures in increasing order."""

@@ -16,10 +16,11 @@ from pathlib import Path
 
 from scripts import ROOT
 from scripts.render.figure import save
-from scripts.stats import diff_se, mean_se
+from scripts.stats import diff_se, mean_se_text
 
 ESTIMATORS = {"gumbel": "Gumbel-softmax relaxation", "reinforce_rollout": "REINFORCE, rollout rewards (SeqGAN)",
               "reinforce_dense": "REINFORCE, dense rewards (ScratchGAN)"}
+COLORS = dict(zip(ESTIMATORS, ("C0", "C3", "C2")))     # one colour per estimator in every plot
 STARTS = {"gan": "MLE warm-up", "scratch": "from scratch"}
 FIGURES = ("valid", "unique_ratio", "nll_samples_ratio", "gen_nll_test_ratio", "wall_s")
 
@@ -47,16 +48,16 @@ def _updates(grammar: str, run: dict, seed: dict, sets: list[str]) -> int:
     the variant's config and overrides."""
     if "adv_updates" in seed:
         return seed["adv_updates"]
+    config = run["config"] and str(ROOT / run["config"].format(grammar=grammar))
+    return adversarial_updates(config, [f"data.grammar={grammar}", *run["overrides"], *sets])
+
+
+def adversarial_updates(config: str | None, overrides: list[str]) -> int:
+    """Generator updates of a run's adversarial phase, from its config file and overrides."""
     from seqgan_gumbel.setup import load_config
 
-    config = run["config"] and str(ROOT / run["config"].format(grammar=grammar))
-    cfg = load_config(config, [f"data.grammar={grammar}", *run["overrides"], *sets])
+    cfg = load_config(config, overrides)
     return cfg.train.adv_steps * cfg.train.g_steps
-
-
-def _cell(values: list[float], digits: int = 3) -> str:
-    s = mean_se(values)
-    return f"{s['mean']:.{digits}f}" + (f" ± {s['se']:.{digits}f}" if s["n"] > 1 else "")
 
 
 def _versus(seeds: list[dict], base: list[dict], figure: str) -> str:
@@ -85,7 +86,7 @@ def table(grammar: str, results: Path = ROOT / "results/estimators") -> str:
             if not run:
                 continue
             seeds = list(run["seeds"].values())
-            cells = [_cell([r[f] for r in seeds], 0 if f == "wall_s" else 3) for f in FIGURES]
+            cells = [mean_se_text([r[f] for r in seeds], 0 if f == "wall_s" else 3) for f in FIGURES]
             updates = _updates(grammar, run, seeds[0], d.get("set", []))
             threads = "/".join(map(str, sorted({r.get("threads", "?") for r in seeds})))
             moon = _moonshot(seeds) if start == "scratch" else "-"
@@ -115,7 +116,6 @@ def plot(results: Path, out: Path) -> None:
     if not grammars:
         raise SystemExit("no estimator results yet: run python -m scripts.bench.grammar --results results/estimators/ESTIMATOR")
     fig, axes = plt.subplots(len(grammars), 2, figsize=(12, 4.2 * len(grammars)), squeeze=False)
-    colors = dict(zip(ESTIMATORS, ("C0", "C3", "C2")))
     for (left, right), grammar in zip(axes, grammars):
         mle = json.loads((ROOT / "results/grammar" / f"{grammar}.json").read_text())["runs"].get("mle")
         if mle:
@@ -129,11 +129,11 @@ def plot(results: Path, out: Path) -> None:
                 seeds = list(run["seeds"].values())
                 label = f"{ESTIMATORS[est]}, {STARTS[start]}"
                 left.scatter([r["gen_nll_test_ratio"] for r in seeds], [r["valid"] for r in seeds],
-                             marker=marker, color=colors[est], label=label)
+                             marker=marker, color=COLORS[est], label=label)
                 for i, r in enumerate(seeds):     # after a warm-up, from its end (step 0 is the untrained generator)
                     curve = [p for p in r["curve"] if start == "scratch" or p["step"] > 0]
                     right.plot([p["step"] for p in curve], [p["valid"] for p in curve], ls=ls,
-                               color=colors[est], lw=1, label=label if i == 0 else None)
+                               color=COLORS[est], lw=1, label=label if i == 0 else None)
         left.set_xlabel("generator NLL of held-out strings ÷ exact (lower: more of the language)")
         left.set_ylabel("valid fraction")
         left.set_title(f"{grammar}: end of training, one point per seed", fontsize=9)

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from scripts import ROOT
 from scripts.render.figure import save
-from scripts.render.estimators import ESTIMATORS
+from scripts.render.estimators import COLORS, ESTIMATORS, adversarial_updates
 from scripts.render.sweep_table import gap_se
-from scripts.stats import by_temperature, mean_se
+from scripts.stats import by_temperature, mean_se_text
 
 ORACLE = {"gumbel": "cpu_es", "reinforce_rollout": "es_reinforce_rollout", "reinforce_dense": "es_reinforce_dense"}
 
@@ -31,25 +31,11 @@ def load_oracle(results: Path = ROOT / "results/oracle") -> dict[str, dict]:
     return out
 
 
-def _cell(values: list[float], digits: int = 3, sign: bool = False) -> str:
-    s = mean_se(values)
-    text = f"{s['mean']:+.{digits}f}" if sign else f"{s['mean']:.{digits}f}"
-    return text + (f" ± {s['se']:.{digits}f}" if s["n"] > 1 else "")
-
-
 def _at_one(d: dict, key: str) -> dict[str, list[float]]:
     """Per variant, the values of a figure at sampling temperature 1 of the seeds the GAN has, in
     seed order (so the MLE's and the GAN's pair up seed by seed: each GAN starts from its seed's MLE)."""
     seeds = sorted(d["variants"]["gan"]["seeds"], key=int)
     return {v: [d["variants"][v]["seeds"][s][key] for s in seeds] for v in ("mle", "gan")}
-
-
-def _updates(d: dict) -> int:
-    """Generator updates of the adversarial phase, from the result's recorded config and overrides."""
-    from seqgan_gumbel.setup import load_config
-
-    cfg = load_config(str(ROOT / d["config"]), d["overrides"])
-    return cfg.train.adv_steps * cfg.train.g_steps
 
 
 def oracle_table() -> str:
@@ -66,10 +52,10 @@ def oracle_table() -> str:
         gap = next((r["gan_better_by"] for r in d.get("gan_against_mle_curve", []) if r["temperature"] == 1.0), None)
         se = gap_se(d, "nll_oracle").get(1.0)
         gap_cell = "-" if gap is None else f"{gap:+.3f}" + (f" ± {se:.3f}" if se is not None else "")
-        updates = _updates(d)
+        updates = adversarial_updates(str(ROOT / d["config"]), d["overrides"])
         walls = [s["wall_s"] for s in d["variants"]["gan"]["seeds"].values()]
-        rows.append(f"| {ESTIMATORS[est]} | {n} | {_cell(oracle['mle'])} | {_cell(oracle['gan'])} | {_cell(test['gan'])} | "
-                    f"{_cell(below, sign=True)} | {gap_cell} | {updates} | {_cell(walls, 0)} s |")
+        rows.append(f"| {ESTIMATORS[est]} | {n} | {mean_se_text(oracle['mle'])} | {mean_se_text(oracle['gan'])} | {mean_se_text(test['gan'])} | "
+                    f"{mean_se_text(below, sign=True)} | {gap_cell} | {updates} | {mean_se_text(walls, 0)} s |")
     return ("| estimator (SeqGAN oracle, CPU size, early-stopped warm-up) | GAN seeds | its seeds' MLE NLL_oracle, T = 1 | "
             "GAN NLL_oracle, T = 1 | GAN NLL_test, T = 1 | GAN below its MLE at T = 1 | GAN better than the MLE curve "
             "at T = 1 | generator updates | GAN wall time |\n|---|---|---|---|---|---|---|---|---|\n" + "\n".join(rows)
@@ -90,8 +76,8 @@ def grad_table(grammar: str = "arith", results: Path = ROOT / "results/estimator
     for est, seeds in d["runs"].items():
         runs = list(seeds.values())
         first, last = runs[0]["steps"][0]["step"], runs[0]["steps"][-1]["step"]
-        cells = [_cell([r["steps"][0]["snr"] for r in runs], 1), _cell([r["steps"][-1]["snr"] for r in runs], 1),
-                 _cell([r["snr"] for r in runs], 1)]
+        cells = [mean_se_text([r["steps"][0]["snr"] for r in runs], 1), mean_se_text([r["steps"][-1]["snr"] for r in runs], 1),
+                 mean_se_text([r["snr"] for r in runs], 1)]
         rows.append(f"| {ESTIMATORS[est]} | {len(runs)} | " + " | ".join(cells) + " |")
     return (f"| estimator (`{grammar}`, after the MLE warm-up) | seeds | signal-to-noise, iteration {first} | "
             f"signal-to-noise, iteration {last} | median over the log steps |\n|---|---|---|---|---|\n" + "\n".join(rows)
@@ -112,14 +98,13 @@ def plot_oracle(out: Path) -> None:
     if not files:
         raise SystemExit("no oracle results for the estimators yet")
     fig, ax = plt.subplots(figsize=(7, 5))
-    colors = dict(zip(ESTIMATORS, ("C0", "C3", "C2")))
     first = next(iter(files.values()))      # every estimator starts from the same MLE runs (--mle-from)
     mle = by_temperature([r for r in first["sweep"]["rows"] if r["label"] == first["variants"]["mle"]["label"]])
     ax.plot([m["nll_test"] for m in mle.values()], [m["nll_oracle"] for m in mle.values()], "k-x", label="MLE, temperature")
     for est, d in files.items():
         gan = by_temperature([r for r in d["sweep"]["rows"] if r["label"] == d["variants"]["gan"]["label"]])
         ax.plot([g["nll_test"] for g in gan.values()], [g["nll_oracle"] for g in gan.values()], "-o", ms=3,
-                color=colors[est], label=f"GAN: {ESTIMATORS[est]}")
+                color=COLORS[est], label=f"GAN: {ESTIMATORS[est]}")
         for t, g in gan.items():
             if t in (0.5, 1.0):
                 ax.annotate(f"T={t:g}", (g["nll_test"], g["nll_oracle"]), fontsize=7)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from scripts.render.full import load_result
-from scripts.stats import frontier_gap, mean_se
+from scripts.stats import frontier_gap, mean_se, mean_se_text
 
 
 def judges_speed() -> str:
@@ -106,11 +106,6 @@ def _points(d: dict) -> dict[str, list[dict]]:
     return out
 
 
-def _ms(values: list[float], digits: int = 3) -> str:
-    m = mean_se(values)
-    return f"{m['mean']:.{digits}f}" + (f" ± {m['se']:.{digits}f}" if m["n"] > 1 else "")
-
-
 def _gaps(d: dict) -> dict[str, dict[str, list[float]]]:
     """label -> plane -> per seed, how far the point lies above that seed's MLE decoders (the frontier
     in the two planes, the best MAUVE in the third)."""
@@ -133,7 +128,7 @@ def judges_coco() -> str:
     if d is None or not d.get("seeds"):
         return "(not measured yet: run python -m scripts.bench.judges_coco)"
     keys = ("bleu4", "self_bleu4", "lm_score", "reverse_lm", "mauve", "frechet")
-    rows = [f"| {label} | " + " | ".join(_ms([r[k] for r in rs]) for k in keys) + " |" for label, rs in _points(d).items()]
+    rows = [f"| {label} | " + " | ".join(mean_se_text([r[k] for r in rs]) for k in keys) + " |" for label, rs in _points(d).items()]
     real = {"train": "real data: training captions (in the judge's training text)",
             "test": "real data: test captions against the other test captions"}
     rows += [f"| {real[k]} | " + " | ".join(f"{v[x]:.3f}" for x in keys) + " |" for k, v in d.get("real", {}).items()]
@@ -155,7 +150,7 @@ def judges_coco() -> str:
 
 def _signif(values: list[float]) -> str:
     m = mean_se(values)
-    text = _ms(values)
+    text = mean_se_text(values)
     return f"**{text}**" if m["n"] > 1 and m["mean"] > 2 * m["se"] else text
 
 
@@ -227,7 +222,7 @@ def headline_judges() -> str:
     points, gaps = _points(d), _gaps(d)
     keys = ("bleu4", "self_bleu4", "lm_score", "reverse_lm", "mauve")
     plane = "LM score / reverse-LM"
-    rows = [f"| {label} | " + " | ".join(_ms([r[k] for r in points[label]]) for k in keys)
+    rows = [f"| {label} | " + " | ".join(mean_se_text([r[k] for r in points[label]]) for k in keys)
             + f" | {_signif(gaps[label][plane]) if label in gaps else '-'} |" for label in HEADLINE if label in points]
     real = {"train": "real: training captions", "test": "real: test captions vs the other test captions"}
     rows += [f"| {real[k]} | " + " | ".join(f"{v[x]:.3f}" for x in keys) + " | - |" for k, v in d.get("real", {}).items()]
