@@ -175,6 +175,38 @@ def _stop_part_way(cmd, metrics, step=40):
 
 @pytest.mark.skipif(not (ROOT.parent / "shared" / "data" / "oracle").is_dir(), reason="needs ../shared/data/oracle")
 @pytest.mark.slow
+def test_a_second_process_starting_the_same_seed_is_refused_while_the_first_trains_it(tmp_path):
+    """Two benchmark processes reaching one seed before its first checkpoint: the second must not
+    wipe and retrain the folder the first is writing (a fresh run takes the run lock, as a resumed one does)."""
+    import signal
+    import time
+
+    cmd = [*_tiny_oracle_bench(tmp_path, mle_steps=100_000), "--set", "train.checkpoint_every=100000"]
+    run = tmp_path / "runs" / "oracle-cpu" / "mle-s0"
+    first = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.time() + 300
+        while time.time() < deadline and first.poll() is None and not (run / "metrics.jsonl").is_file():
+            time.sleep(0.05)
+        assert first.poll() is None and not (run / "checkpoint.pt").exists()     # training, nothing to resume yet
+        second = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            _, err = second.communicate(timeout=180)
+        except subprocess.TimeoutExpired:
+            second.kill()
+            second.communicate()
+            pytest.fail("the second process trained the seed the first one was training")
+        assert first.poll() is None                                             # the first goes on
+    finally:
+        first.send_signal(signal.SIGTERM)
+        first.communicate(timeout=300)
+    assert second.returncode != 0 and f"in use by process {first.pid}" in err
+    steps = [json.loads(l)["global_step"] for l in (run / "metrics.jsonl").read_text().splitlines()]
+    assert steps == sorted(set(steps))               # one writer: each step logged once
+
+
+@pytest.mark.skipif(not (ROOT.parent / "shared" / "data" / "oracle").is_dir(), reason="needs ../shared/data/oracle")
+@pytest.mark.slow
 def test_oracle_benchmark_stopped_part_way_resumes_from_its_checkpoint_and_skips_finished_seeds(tmp_path):
     cmd = _tiny_oracle_bench(tmp_path)
     metrics = tmp_path / "runs" / "oracle-cpu" / "mle-s0" / "metrics.jsonl"

@@ -33,7 +33,7 @@ import torch
 
 from seqgan_gumbel.setup import load_config
 from seqgan_gumbel.storage import atomic_write_bytes
-from seqgan_gumbel.training import prepare_run_dir, Trainer
+from seqgan_gumbel.training import start_run, Trainer
 
 from scripts import ROOT
 from scripts.stats import mean_se
@@ -50,8 +50,7 @@ def one_run(grammar: str, overrides: list[str], seed: int, args, out: Path) -> d
                              "train.num_samples=200", "log.report=false", *overrides, *args.set])
     t0 = time.perf_counter()
     trainer = Trainer(cfg, out, progress=False)
-    prepare_run_dir(out, overwrite=True)
-    trainer.run()
+    start_run(trainer, out, overwrite=True)
     rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
     steps = [{"step": r["step"], "g_grad_var": r["g_grad_var"], "g_grad_norm2": r["g_grad_norm2"],
               "snr": (r["g_grad_norm2"] - r["g_grad_var"] / args.batches) / r["g_grad_var"]}

@@ -33,7 +33,7 @@ import torch
 from seqgan_gumbel.storage import atomic_write_bytes
 from seqgan_gumbel.setup import load_config
 from seqgan_gumbel.metrics import grammar_scores
-from seqgan_gumbel.training import prepare_run_dir, Trainer
+from seqgan_gumbel.training import start_run, Trainer
 
 from scripts import ROOT
 from scripts.stats import mean_sd
@@ -58,8 +58,7 @@ def one_run(grammar: str, overrides: list[str], seed: int, out: Path, config: st
                                "log.report=false", *overrides])
     t0 = time.perf_counter()
     trainer = Trainer(cfg, out, progress=False)
-    prepare_run_dir(out, overwrite=True)
-    summary = trainer.run()
+    summary = start_run(trainer, out, overwrite=True)
     wall = time.perf_counter() - t0
     data, vocab, gen = trainer.data, trainer.data.vocab, trainer.gen
     held_out = [vocab.decode(r) for r in data.test_ids.tolist()]

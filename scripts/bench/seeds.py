@@ -49,7 +49,7 @@ import torch
 from seqgan_gumbel.setup import load_config
 from seqgan_gumbel.models import generator_nll
 from seqgan_gumbel.evaluation import sweep_run
-from seqgan_gumbel.training import Interrupted, prepare_run_dir, Trainer
+from seqgan_gumbel.training import Interrupted, start_run, Trainer
 
 from scripts import ROOT
 from scripts.bench.keep import PRETRAINED, REBUILT, WARMUP, drop_snapshot, keep_run, lost_dir, lost_steps, restore_run, sealed_digest, set_aside
@@ -87,9 +87,8 @@ def train_or_resume(config: Path, overrides: list[str], out: Path, device: str) 
         if trainer.global_step < trainer.total or not (out / "summary.json").is_file():
             continue_run(trainer, out)
         return trainer
-    prepare_run_dir(out, overwrite=True)
     trainer = Trainer(cfg, out, progress=False)
-    trainer.run()
+    start_run(trainer, out, overwrite=True)          # under the run lock, as a resumed run is
     return trainer
 
 

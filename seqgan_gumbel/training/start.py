@@ -36,6 +36,14 @@ def train(cfg: Config, out: str | Path, *, overwrite: bool = False, progress: bo
     set_threads(cfg, dist)
     trainer = Trainer(cfg, out, progress=progress, dist=dist)  # loads data, builds models: may raise UserError
     check_run_dir(out, overwrite)
+    return start_run(trainer, out, overwrite=overwrite, dist=dist)
+
+
+def start_run(trainer: Trainer, out: Path, *, overwrite: bool = False, dist: distributed.Dist | None = None) -> dict:
+    """Train a new trainer from its first step into out under the run lock (a second process on
+    the same folder is refused); what an overwritten run held comes back if this one fails before
+    its first checkpoint. The one way a run starts: `train`, `sg.train` and the benchmark scripts."""
+    out, dist = Path(out), dist or distributed.Dist()
     if not dist.main:
         distributed.barrier(dist)
         return trainer.run()
