@@ -14,6 +14,9 @@ score as NLL_test, and MAUVE of real against real is near 1 and falls as T moves
     .venv/bin/python -m scripts.bench.judges_oracle [--oracle ../shared/data/oracle/seqgan_oracle_lstm.npz]
         [--num 2000] [--epochs 10] [--runs DIR,DIR] [--run-temperatures 0.7,1.0,1.3]
 
+--num sets the samples of every judge, the reverse-LM's training set included (issue 30 sets its
+speed target at N = 10,000).
+
 Writes results/judges/oracle.json; the judge stays in runs/judges/oracle (weights are not kept in git).
 """
 from __future__ import annotations
@@ -116,7 +119,7 @@ def main() -> None:
         print({k: round(v, 4) if isinstance(v, float) else v for k, v in row.items()}, flush=True)
     real = judge.figures(_text(oracle.sample(args.num, 20, seed=11)), test, ("lm", "reverse", "mauve"))
     result = {"judge": judge.digest[:16], "judge_epochs": judge.info["epochs"], "judge_best_epoch": judge.info["best_epoch"],
-              "judge_max_epochs": args.epochs, "judge_validation_nll": judge.info["validation_nll"],
+              "judge_max_epochs": args.epochs, "judge_validation_nll": judge.info["validation_nll"], "judge_train": args.train,
               "num": args.num, "test": len(test), "runs": args.runs, "rows": rows, "real_data": real,
               **spearmans(rows), **spearmans([r for r in rows if not r["generator"].startswith("oracle")], "_trained"),
               "wall_s": time.perf_counter() - t0}

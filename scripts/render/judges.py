@@ -1,6 +1,7 @@
 """Tables of the judges' benchmarks (scripts/bench/judges_speed.py, judges_oracle.py, judges_coco.py)."""
 from __future__ import annotations
 
+from scripts import ROOT
 from scripts.render.full import load_result
 from scripts.stats import frontier_gap, mean_se, mean_se_text
 
@@ -47,10 +48,35 @@ def judges_oracle() -> str:
             + f"\n\n{trained}Over every generator: LM score against NLL_oracle {d['spearman_lm_vs_nll_oracle']:.3f} "
             f"({_verdict(d['spearman_lm_vs_nll_oracle'])}), reverse-LM against NLL_test "
             f"{d['spearman_reverse_vs_nll_test']:.3f} ({_verdict(d['spearman_reverse_vs_nll_test'])}). Judge "
-            f"`{d['judge']}` fitted on 10,000 oracle samples ("
+            f"`{d['judge']}` fitted on {d.get('judge_train', 10_000):,} oracle samples ("
             f"{d['judge_epochs']} epochs of at most {d.get('judge_max_epochs', 30)}, the best {d.get('judge_best_epoch', '-')}, "
             f"validation NLL {d['judge_validation_nll']:.3f}), {d['test']:,} held-out samples, "
             f"{d['wall_s'] / 60:.0f} min in all.")
+
+
+def judges_oracle_by_n() -> str:
+    """The oracle check at each number of samples per generator measured (results/judges/oracle.json
+    and oracle_n<N>.json): does the reverse-LM score rank better with more samples to learn from?"""
+    files = [d for d in (load_result("results/judges/oracle.json"),
+                         *(load_result(f"results/judges/{p.name}") for p in sorted((ROOT / "results/judges").glob("oracle_n*.json"))))
+             if d is not None]
+    if len(files) < 2:
+        return "(not measured yet: run python -m scripts.bench.judges_oracle --num 10000 --out results/judges/oracle_n10000.json)"
+    rows = []
+    for d in sorted(files, key=lambda d: d["num"]):
+        by = {r["generator"]: r for r in d["rows"]}
+        pair = " / ".join(f"{by[g]['nll_test']:.3f} → {by[g]['reverse_lm']:.3f}" for g in ("mle-s0 T=0.85", "mle-s0 T=1.3")
+                          if g in by)
+        rows.append(f"| {d['num']:,} | {d['spearman_lm_vs_nll_oracle_trained']:.3f} ({_verdict(d['spearman_lm_vs_nll_oracle_trained'])}) | "
+                    f"{d['spearman_reverse_vs_nll_test_trained']:.3f} ({_verdict(d['spearman_reverse_vs_nll_test_trained'])}) | "
+                    f"{d['spearman_lm_vs_nll_oracle']:.3f} | {d['spearman_reverse_vs_nll_test']:.3f} | "
+                    f"{d['real_data']['mauve']:.3f} | {pair or '-'} | {d['wall_s'] / 60:.0f} min |")
+    return ("| samples per generator (reverse-LM trained on them) | trained runs: LM score vs NLL_oracle | "
+            "trained runs: reverse-LM vs NLL_test | every generator: LM score | every generator: reverse-LM | "
+            "MAUVE, real against real | MLE at T = 0.85 / 1.3: NLL_test → reverse-LM | wall time |\n"
+            "|---|---|---|---|---|---|---|---|\n" + "\n".join(rows)
+            + "\n\nSpearman correlations with the truth (target ≥ 0.95); the same judge in each row, the trained runs "
+            "(the MLE and the GAN of seed 0, 5 temperatures each) as each result file records them.")
 
 
 def judges_arith() -> str:
