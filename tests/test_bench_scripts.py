@@ -133,6 +133,8 @@ def test_grammar_benchmark_runs_in_pieces_and_plots_its_curves(tmp_path):
     assert list(run["seeds"]) == ["0", "1"] and d["reference"]["seeds"] == ["0", "1"]
     for seed, r in run["seeds"].items():
         assert [p["step"] for p in r["curve"]] == [0, 1, 2, 3]       # the start and every iteration
+        elapsed = [p["elapsed_s"] for p in r["curve"]]                # the wall time along it, for matched-time reads
+        assert elapsed == sorted(elapsed) and 0 <= elapsed[0] and elapsed[-1] <= r["wall_s"]
         assert r["unique_ratio"] == pytest.approx(r["unique"] / r["reference"]["unique"])
         assert r["nll_samples_ratio"] == pytest.approx(r["nll_samples"] / r["reference"]["nll_valid"])
     # the held-out strings are drawn with each run's seed: two seeds, two references

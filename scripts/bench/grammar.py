@@ -88,7 +88,8 @@ def curve(run: Path, nll_reference: float, logged_nll: float, tokens_per_string:
     rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
     return [{"step": r["step"] if r["phase"] == "adv" else 0, "valid": r["valid"],
              "nll_samples_ratio": None if r.get("nll_valid") is None else r["nll_valid"] / nll_reference,
-             "gen_nll_test_ratio": r["nll_test"] * tokens_per_string / logged_nll}
+             "gen_nll_test_ratio": r["nll_test"] * tokens_per_string / logged_nll,
+             "elapsed_s": r.get("elapsed_s")}      # wall time so far: figures at a matched wall time
             for r in rows if r.get("phase") in ("init", "adv")]
 
 

@@ -43,7 +43,7 @@ def load(results: Path, grammar: str) -> dict[str, dict]:
     return out
 
 
-def _updates(grammar: str, run: dict, seed: dict, sets: list[str]) -> int:
+def run_updates(grammar: str, run: dict, seed: dict, sets: list[str]) -> int:
     """Adversarial generator updates of a run: kept with each seed, or (older files) rebuilt from
     the variant's config and overrides."""
     if "adv_updates" in seed:
@@ -87,7 +87,7 @@ def table(grammar: str, results: Path = ROOT / "results/estimators") -> str:
                 continue
             seeds = list(run["seeds"].values())
             cells = [mean_se_text([r[f] for r in seeds], 0 if f == "wall_s" else 3) for f in FIGURES]
-            updates = _updates(grammar, run, seeds[0], d.get("set", []))
+            updates = run_updates(grammar, run, seeds[0], d.get("set", []))
             threads = "/".join(map(str, sorted({r.get("threads", "?") for r in seeds})))
             moon = _moonshot(seeds) if start == "scratch" else "-"
             base = files.get("gumbel", {}).get("runs", {}).get(start)

@@ -1,0 +1,60 @@
+"""The estimators at a matched wall time: the updates each estimator's share of the relaxation's
+time buys, read off its runs' curves, on result files built by hand."""
+import importlib
+import json
+
+
+def _seed(updates, valids, ratios):
+    steps = [i * updates // (len(valids) - 1) for i in range(len(valids))]
+    return {"adv_updates": updates, "valid": valids[-1], "gen_nll_test_ratio": ratios[-1],
+            "curve": [{"step": s, "valid": v, "gen_nll_test_ratio": r} for s, v, r in zip(steps, valids, ratios)]}
+
+
+def _write(path, seeds):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"runs": {"scratch": {"config": "configs/arith_scratch.toml", "overrides": [],
+                                                     "seeds": seeds}}, "reference": {}, "set": []}))
+
+
+def _row(table, estimator):
+    return next(line for line in table.splitlines() if line.startswith("| from scratch") and estimator in line)
+
+
+def test_each_estimator_is_read_off_its_curve_at_the_updates_the_relaxations_time_buys(tmp_path):
+    et = importlib.import_module("scripts.render.estimators_time")
+    assert et.matched_table("arith", tmp_path).startswith("(not measured yet")
+    (tmp_path / "speed_arith.json").write_text(json.dumps({"machine": "test", "rows": [    # s an update: 1, 4, 0.5
+        {"start": "scratch", "estimator": e, "adv_updates": 100, "clock": [[0, 0.0], [50, 50 * s], [100, 100 * s]]}
+        for e, s in (("gumbel", 1.0), ("reinforce_rollout", 4.0), ("reinforce_dense", 0.5))]}))
+    _write(tmp_path / "gumbel/arith.json", {"0": _seed(100, [0.0, 0.5, 0.9], [2.0, 1.5, 1.1]),
+                                             "1": _seed(100, [0.0, 0.5, 0.7], [2.0, 1.5, 1.3])})
+    # rollouts: 4 s an update, so the relaxation's 100 s buy 25 updates: halfway to the first log step
+    _write(tmp_path / "reinforce_rollout/arith.json", {"0": _seed(100, [0.0, 0.4, 0.8], [2.0, 1.6, 1.2]),
+                                                        "1": _seed(100, [0.2, 0.6, 0.8], [2.0, 1.4, 1.2])})
+    # dense rewards: 0.5 s an update buys 200 (past its clock's end, at its last rate), twice what its runs made
+    _write(tmp_path / "reinforce_dense/arith.json", {"0": _seed(100, [0.0, 0.3, 0.6], [2.0, 1.8, 1.6]),
+                                                      "1": _seed(100, [0.0, 0.3, 0.6], [2.0, 1.8, 1.6])})
+    table = et.matched_table("arith", tmp_path)
+    cells = [c.strip() for c in _row(table, "relaxation").split("|")]
+    assert cells[4:8] == ["100", "2", "0.800 ± 0.100", "1.200 ± 0.100"]      # its own budget: its runs' ends
+    cells = [c.strip() for c in _row(table, "rollout").split("|")]
+    assert cells[3:8] == ["400 s", "25", "2", "0.300 ± 0.100", "1.750 ± 0.050"]   # (0.2, 0.4) and (1.8, 1.7)
+    assert cells[8].startswith("-0.500 ± ") and cells[9].startswith("+0.550 ± ")
+    se = ((0.1 ** 2 * 2 + 0.1 ** 2 * 2) / 2) ** 0.5                   # both seed pairs: variance 0.02 each
+    assert cells[8] == f"-0.500 ± {se:.3f}"
+    dense = _row(table, "dense")
+    assert "200 (its runs end at 100: 50% of the budget)" in dense and "| 0.600 ± 0.000 |" in dense
+    # longer runs of the same variant are read where the budget falls inside them
+    _write(tmp_path / "reinforce_dense_long/arith.json", {"0": _seed(400, [0.0, 0.5, 0.9, 0.9, 0.9], [2.0] * 5),
+                                                           "1": _seed(400, [0.0, 0.7, 0.9, 0.9, 0.9], [2.0] * 5)})
+    cells = [c.strip() for c in _row(et.matched_table("arith", tmp_path), "dense").split("|")]
+    assert cells[4:7] == ["200", "2", "0.900 ± 0.000"] and cells[8].startswith("+0.100 ± ")
+
+
+def test_a_runs_clock_starts_at_its_adversarial_phase():
+    """After a warm-up no row marks the phase's start: it is taken back from the first two log steps."""
+    clock = importlib.import_module("scripts.bench.estimator_speed").clock
+    curve = [{"step": 0, "elapsed_s": 1.0}, {"step": 50, "elapsed_s": 30.0}, {"step": 100, "elapsed_s": 40.0},
+             {"step": 150, "elapsed_s": 52.0}]
+    assert clock(curve, "gan") == [[0, 0.0], [50, 10.0], [100, 20.0], [150, 32.0]]
+    assert clock(curve, "scratch") == [[0, 0.0], [50, 29.0], [100, 39.0], [150, 51.0]]
