@@ -27,6 +27,13 @@ def mean_se_text(values: list[float], digits: int = 3, sign: bool = False) -> st
     return text + (f" ± {m['se']:.{digits}f}" if m["n"] > 1 else "")
 
 
+def diff_se_text(a: list[float], b: list[float], digits: int = 3) -> str:
+    """"difference of the seed means ± its standard error" (diff_se), signed; the difference alone
+    while either side has a single seed."""
+    se = diff_se(a, b)
+    return f"{statistics.fmean(a) - statistics.fmean(b):+.{digits}f}" + (f" ± {se:.{digits}f}" if se is not None else "")
+
+
 def by_temperature(rows: list[dict]) -> dict[float, dict]:
     """Per sampling temperature, the mean over seeds of every float figure of sweep rows, and "n",
     the number of rows (seeds) averaged; temperatures in increasing order."""

@@ -114,6 +114,8 @@ def test_stats_against_closed_forms():
     assert math.isnan(st.mean_se([1.0])["se"]) and st.mean_se([]) == {}
     assert st.mean_se_text([1.0, 3.0]) == "2.000 ± 1.000" and st.mean_se_text([1.0, 3.0], 1, sign=True) == "+2.0 ± 1.0"
     assert st.mean_se_text([-0.25]) == "-0.250" and st.mean_se_text([2.0, 4.0], 0) == "3 ± 1"
+    assert st.diff_se_text([1.0, 3.0], [0.0, 0.0]) == f"+2.000 ± {math.sqrt(2 / 2):.3f}"      # sqrt((2 + 0) / 2)
+    assert st.diff_se_text([1.0], [2.0, 4.0], 1) == "-2.0"
     rows = [{"temperature": 1.0, "a": 1.0, "seed": 0}, {"temperature": 1.0, "a": 3.0, "seed": 1},
             {"temperature": 0.5, "a": 5.0, "seed": 0}]
     assert st.by_temperature(rows) == {0.5: {"temperature": 0.5, "a": 5.0, "n": 1}, 1.0: {"temperature": 1.0, "a": 2.0, "n": 2}}

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 from pathlib import Path
 
 from scripts import ROOT
 from scripts.render.figure import save
-from scripts.stats import diff_se, mean_se_text
+from scripts.stats import diff_se_text, mean_se_text
 
 ESTIMATORS = {"gumbel": "Gumbel-softmax relaxation", "reinforce_rollout": "REINFORCE, rollout rewards (SeqGAN)",
               "reinforce_dense": "REINFORCE, dense rewards (ScratchGAN)"}
@@ -63,9 +62,7 @@ def adversarial_updates(config: str | None, overrides: list[str]) -> int:
 def _versus(seeds: list[dict], base: list[dict], figure: str) -> str:
     """An estimator's seed mean of a figure minus the relaxation's, ± the standard error of that
     difference (none while either has a single seed)."""
-    a, b = [r[figure] for r in seeds], [r[figure] for r in base]
-    se = diff_se(a, b)
-    return f"{statistics.fmean(a) - statistics.fmean(b):+.3f}" + (f" ± {se:.3f}" if se is not None else "")
+    return diff_se_text([r[figure] for r in seeds], [r[figure] for r in base])
 
 
 def _moonshot(seeds: list[dict]) -> str:

@@ -2,8 +2,8 @@
 
 The budget of each start is the relaxation's whole adversarial phase, timed on one thread
 (results/estimators/speed_<grammar>.json, scripts.bench.estimator_speed: each estimator's seed-0
-run again, its clock kept at every log step, since an update's cost changes as the samples
-shorten). Every estimator gets the updates its own clock reaches within that budget, and is read off
+run again, its clock kept at every log step, since an update's cost changes along a run as the
+lengths of the samples change). Every estimator gets the updates its own clock reaches within that budget, and is read off
 its runs' curves there (validity and the held-out NLL ratio at each log step, linear between them):
 a dearer estimator part-way through its runs, a cheaper one from its longer runs
 (results/estimators/<estimator>_long/<grammar>.json, the same variant trained for more updates)
@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 from pathlib import Path
 
 from scripts import ROOT
 from scripts.render.estimators import ESTIMATORS, STARTS, load, run_updates
-from scripts.stats import diff_se, interpolate, mean_se_text
+from scripts.stats import diff_se_text, interpolate, mean_se_text
 
 
 def _runs(results: Path, grammar: str, est: str, start: str, main: dict) -> list[tuple[dict, list[str]]]:
@@ -37,20 +36,17 @@ def _read(grammar: str, run: dict, sets: list[str], updates: float, start: str) 
     """Each seed's (valid, held-out NLL ratio) off its curve at this many updates (none before the
     first logged point; after a warm-up the curve's step 0 is the untrained generator, left out)."""
     valid, ratio = [], []
-    for s in run["seeds"].values():
+    seeds = list(run["seeds"].values())
+    per_update = seeds[0]["curve"][-1]["step"] / run_updates(grammar, run, seeds[0], sets)   # one config per run
+    for s in seeds:
         curve = [p for p in s["curve"] if start == "scratch" or p["step"] > 0]
-        step = updates * curve[-1]["step"] / run_updates(grammar, run, s, sets)
+        step = updates * per_update
         v = interpolate([(p["step"], p["valid"]) for p in curve], step)
         r = interpolate([(p["step"], p["gen_nll_test_ratio"]) for p in curve], step)
         if v is not None and r is not None:
             valid.append(v)
             ratio.append(r)
     return valid, ratio
-
-
-def _versus(a: list[float], b: list[float]) -> str:
-    se = diff_se(a, b)
-    return f"{statistics.fmean(a) - statistics.fmean(b):+.3f}" + (f" ± {se:.3f}" if se is not None else "")
 
 
 def matched_table(grammar: str, results: Path = ROOT / "results/estimators") -> str:
@@ -83,7 +79,7 @@ def matched_table(grammar: str, results: Path = ROOT / "results/estimators") -> 
                 rows.append(head + " | 0 | before its first logged point | | | |")
                 continue
             short = "" if at >= want - 0.5 else f" (its runs end at {at:.0f}: {at / want:.0%} of the budget)"
-            vs = [_versus(valid, base_valid), _versus(ratio, base_ratio)] if est != "gumbel" else ["-", "-"]
+            vs = [diff_se_text(valid, base_valid), diff_se_text(ratio, base_ratio)] if est != "gumbel" else ["-", "-"]
             rows.append(f"{head}{short} | {len(valid)} | {mean_se_text(valid)} | {mean_se_text(ratio)} | "
                         f"{vs[0]} | {vs[1]} |")
     return (f"| `{grammar}` start | estimator | its adversarial phase (seed 0, 1 thread) | updates in the relaxation's time | "
