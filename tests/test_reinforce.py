@@ -56,7 +56,7 @@ def exact_gradient(gen, disc, total_reward) -> tuple[torch.Tensor, float]:
     assert abs(float(p.detach().sum()) - 1) < 1e-5                    # the enumeration is complete
     objective = (p * total_reward(disc, seqs)).sum()
     grads = torch.autograd.grad(objective, list(gen.parameters()))
-    return torch.cat([g.flatten() for g in grads]), float(objective)
+    return torch.cat([g.flatten() for g in grads]), float(objective.detach())
 
 
 def estimates(gen, disc, rewards: str, batches: int = 100, batch: int = 256) -> torch.Tensor:

@@ -58,3 +58,57 @@ def test_a_runs_clock_starts_at_its_adversarial_phase():
              {"step": 150, "elapsed_s": 52.0}]
     assert clock(curve, "gan") == [[0, 0.0], [50, 10.0], [100, 20.0], [150, 32.0]]
     assert clock(curve, "scratch") == [[0, 0.0], [50, 29.0], [100, 39.0], [150, 51.0]]
+
+
+def test_a_longer_run_of_an_estimator_is_a_row_of_its_own_set_against_the_relaxation(tmp_path):
+    est = importlib.import_module("scripts.render.estimators")
+    figures = {"unique_ratio": 1.0, "nll_samples_ratio": 1.0, "wall_s": 10.0, "threads": 1}
+
+    def write(path, updates, valids):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        seeds = {str(i): figures | {"adv_updates": updates, "valid": v, "gen_nll_test_ratio": 1.0 + v / 10}
+                 for i, v in enumerate(valids)}
+        path.write_text(json.dumps({"runs": {"scratch": {"config": None, "overrides": [], "seeds": seeds}},
+                                    "reference": {"unique": 0.4, "valid": 1.0}, "set": []}))
+
+    write(tmp_path / "gumbel/arith.json", 100, [0.9, 0.8])
+    assert "longer" not in est.table("arith", tmp_path)
+    write(tmp_path / "gumbel_long/arith.json", 300, [0.95, 0.95, 0.98])
+    row = _row(est.table("arith", tmp_path), "longer")
+    cells = [c.strip() for c in row.split("|")]
+    se = (0.005 / 2 + 0.0003 / 3) ** 0.5          # each mean's variance: sample variance / seeds
+    assert cells[2:4] == ["Gumbel-softmax relaxation, longer (its schedules stretched)", "3"]
+    assert cells[8] == f"+0.110 ± {se:.3f}" and cells[10] == "300"      # 0.96 against the shorter run's 0.85
+
+
+def test_the_coco_table_sets_each_gan_seed_against_its_own_mle_seeds_curve(tmp_path):
+    coco = importlib.import_module("scripts.render.estimators_coco")
+    assert coco.coco_table(tmp_path).startswith("(not measured yet")
+
+    def write(name, mle_bleu, gan_bleu):
+        """MLE seed i: BLEU-4 b at T = 1 (Self-BLEU-4 0.5), b - 0.1 at T = 1.1 (Self-BLEU-4 0.3); each GAN
+        seed at T = 1 (Self-BLEU-4 0.4, halfway along its MLE's curve) with BLEU-4 g."""
+        mle_rows = [{"label": "MLE", "seed": i, "temperature": t, "bleu4": b - dt, "self_bleu4": sb, "nll_test": 3.0}
+                    for i, b in enumerate(mle_bleu) for t, dt, sb in ((1.0, 0.0, 0.5), (1.1, 0.1, 0.3))]
+        gan_rows = [{"label": "GAN", "seed": i, "temperature": 1.0, "bleu4": g, "self_bleu4": 0.4, "nll_test": 3.1}
+                    for i, g in enumerate(gan_bleu)]
+        seeds = lambda rows: {str(r["seed"]): r | {"wall_s": 100.0} for r in rows if r["temperature"] == 1.0}
+        d = {"config": "configs/coco_bench_cpu.toml", "overrides": [],
+             "variants": {"mle": {"label": "MLE", "seeds": seeds(mle_rows)}, "gan": {"label": "GAN", "seeds": seeds(gan_rows)}},
+             "sweep": {"temperatures": [1.0, 1.1], "rows": mle_rows + gan_rows}}
+        (tmp_path / f"{name}.json").write_text(json.dumps(d))
+
+    write("cpu_es", [0.20, 0.30, 0.40], [0.17, 0.29])       # the relaxation: GAN seeds 0 and 1
+    write("es_reinforce_dense", [0.20, 0.30, 0.40], [0.12])  # dense rewards: seed 0 alone
+    table = coco.coco_table(tmp_path)
+    relaxed = [c.strip() for c in _row_of(table, "relaxation").split("|")]
+    dense = [c.strip() for c in _row_of(table, "dense").split("|")]
+    assert relaxed[2:5] == ["2", "0.250 ± 0.050", "0.500 ± 0.000"] and dense[2:5] == ["1", "0.200", "0.500"]
+    # seed 0's curve at Self-BLEU-4 0.4 is 0.15, seed 1's 0.25: gaps +0.02 and +0.04; against the
+    # three seeds' mean curve (0.25) seed 0's dense GAN would read -0.13, not its own -0.03
+    assert relaxed[8] == "+0.030 ± 0.010" and dense[8] == "-0.030" and dense[9] == "300"
+    assert dense[7] == "+0.100"                                               # NLL_gen test minus its MLE's
+
+
+def _row_of(table, estimator):
+    return next(line for line in table.splitlines() if estimator in line and not line.startswith("| estimator"))

@@ -18,6 +18,7 @@ from pathlib import Path
 from scripts import ROOT
 from scripts.render.full import load_result, coco_full, cpu_early_stopping, headline_rows, mle_ablation, oracle_size
 from scripts.render.estimators import table as estimators_table
+from scripts.render.estimators_coco import coco_table as estimators_coco_table
 from scripts.render.estimators_oracle import grad_table, oracle_table
 from scripts.render.estimators_time import matched_table
 from scripts.render.judges import (headline_judges, judges_arith, judges_coco, judges_oracle, judges_oracle_by_n,
@@ -404,7 +405,7 @@ TABLES = {"arith_default": arith_default, "arith_ablation": arith_ablation, "ari
           "judges_oracle_by_n": judges_oracle_by_n,
           "judges_coco": judges_coco, "headline_judges": headline_judges,
           "estimators_arith": lambda: estimators_table("arith"), "estimators_kusner": lambda: estimators_table("kusner"),
-          "estimators_oracle": oracle_table, "estimators_grad": grad_table,
+          "estimators_oracle": oracle_table, "estimators_coco": estimators_coco_table, "estimators_grad": grad_table,
           "estimators_time_arith": lambda: matched_table("arith")}
 FILES = ("README.md", *sorted(f"docs/results/{p.name}" for p in (ROOT / "docs" / "results").glob("*.md")),
          "docs/performance.md")

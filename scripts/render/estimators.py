@@ -42,6 +42,13 @@ def load(results: Path, grammar: str) -> dict[str, dict]:
     return out
 
 
+def load_longer(results: Path, grammar: str) -> dict[str, dict]:
+    """{estimator: its longer runs' result file for the grammar} (results/estimators/<estimator>_long/:
+    the same variant given more updates by --set train.adv_steps, its schedules stretched to match)."""
+    return {est: json.loads(path.read_text()) for est in ESTIMATORS
+            if (path := results / f"{est}_long" / f"{grammar}.json").is_file()}
+
+
 def run_updates(grammar: str, run: dict, seed: dict, sets: list[str]) -> int:
     """Adversarial generator updates of a run: kept with each seed, or (older files) rebuilt from
     the variant's config and overrides."""
@@ -76,9 +83,12 @@ def table(grammar: str, results: Path = ROOT / "results/estimators") -> str:
     files = load(results, grammar)
     if not files:
         return f"(not measured yet: run python -m scripts.bench.grammar --grammars {grammar} --results results/estimators/ESTIMATOR)"
+    longer = load_longer(results, grammar)
     rows = []
     for start, start_label in STARTS.items():
-        for est, d in files.items():
+        base = files.get("gumbel", {}).get("runs", {}).get(start)
+        for est, d, label in [*((e, d, ESTIMATORS[e]) for e, d in files.items()),
+                              *((e, d, f"{ESTIMATORS[e]}, longer (its schedules stretched)") for e, d in longer.items())]:
             run = d["runs"].get(start)
             if not run:
                 continue
@@ -87,10 +97,9 @@ def table(grammar: str, results: Path = ROOT / "results/estimators") -> str:
             updates = run_updates(grammar, run, seeds[0], d.get("set", []))
             threads = "/".join(map(str, sorted({r.get("threads", "?") for r in seeds})))
             moon = _moonshot(seeds) if start == "scratch" else "-"
-            base = files.get("gumbel", {}).get("runs", {}).get(start)
-            vs = [_versus(seeds, list(base["seeds"].values()), f) if base and est != "gumbel" else "-"
+            vs = [_versus(seeds, list(base["seeds"].values()), f) if base and run is not base else "-"
                   for f in ("valid", "gen_nll_test_ratio")]
-            rows.append(f"| {start_label} | {ESTIMATORS[est]} | {len(seeds)} | " + " | ".join(cells[:4])
+            rows.append(f"| {start_label} | {label} | {len(seeds)} | " + " | ".join(cells[:4])
                         + f" | {' | '.join(vs)} | {updates} | {cells[4]} s ({threads} thr.) | {moon} |")
     ref = next(iter(files.values()))["reference"]
     return (f"| `{grammar}` start | estimator | seeds | valid | unique ÷ grammar's | grammar NLL of samples ÷ grammar's | "

@@ -18,20 +18,26 @@ from scripts.render.estimators import COLORS, ESTIMATORS, adversarial_updates
 from scripts.render.sweep_table import gap_se
 from scripts.stats import by_temperature, mean_se_text
 
-ORACLE = {"gumbel": "cpu_es", "reinforce_rollout": "es_reinforce_rollout", "reinforce_dense": "es_reinforce_dense"}
+# each estimator's result name under results/oracle/ and results/coco/ (scripts.bench.seeds --name)
+NAMES = {"gumbel": "cpu_es", "reinforce_rollout": "es_reinforce_rollout", "reinforce_dense": "es_reinforce_dense"}
 
 
-def load_oracle(results: Path = ROOT / "results/oracle") -> dict[str, dict]:
-    """{estimator: its oracle result file}, for those measured (with at least one GAN seed)."""
+def load_benchmark(bench: str, results: Path | None = None) -> dict[str, dict]:
+    """{estimator: its result file of the benchmark (oracle, coco)}, for those measured (with at
+    least one GAN seed)."""
     out = {}
-    for est, name in ORACLE.items():
-        path = results / f"{name}.json"
+    for est, name in NAMES.items():
+        path = (results or ROOT / "results" / bench) / f"{name}.json"
         if path.is_file() and (d := json.loads(path.read_text()))["variants"].get("gan", {}).get("seeds"):
             out[est] = d
     return out
 
 
-def _at_one(d: dict, key: str) -> dict[str, list[float]]:
+def load_oracle() -> dict[str, dict]:
+    return load_benchmark("oracle")
+
+
+def at_one(d: dict, key: str) -> dict[str, list[float]]:
     """Per variant, the values of a figure at sampling temperature 1 of the seeds the GAN has, in
     seed order (so the MLE's and the GAN's pair up seed by seed: each GAN starts from its seed's MLE)."""
     seeds = sorted(d["variants"]["gan"]["seeds"], key=int)
@@ -46,7 +52,7 @@ def oracle_table() -> str:
         return "(not measured yet: run python -m scripts.bench.seeds oracle --mle-from cpu_es --name es_reinforce_rollout ...)"
     rows = []
     for est, d in files.items():
-        oracle, test = _at_one(d, "nll_oracle"), _at_one(d, "nll_test")
+        oracle, test = at_one(d, "nll_oracle"), at_one(d, "nll_test")
         n = len(oracle["gan"])
         below = [m - g for m, g in zip(oracle["mle"], oracle["gan"])]
         gap = next((r["gan_better_by"] for r in d.get("gan_against_mle_curve", []) if r["temperature"] == 1.0), None)
@@ -87,33 +93,47 @@ def grad_table(grammar: str = "arith", results: Path = ROOT / "results/estimator
             "summed over all parameters), free of the reward's scale. Higher: a less noisy gradient.")
 
 
-def plot_oracle(out: Path) -> None:
-    """NLL_oracle against NLL_test over sampling temperatures (seed means): the MLE's curve and
-    each estimator's GAN curve."""
+def plot_curves(files: dict[str, dict], x: str, y: str, labels: tuple[str, str, str], out: Path) -> None:
+    """Figure y against figure x over sampling temperatures (seed means): the MLE's curve and each
+    estimator's GAN curve; beside a GAN with fewer seeds than the MLE, the MLE curve of its own
+    seeds (dashed), the one it is set against. labels: the x axis's, the y axis's, the title."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    files = load_oracle()
-    if not files:
-        raise SystemExit("no oracle results for the estimators yet")
     fig, ax = plt.subplots(figsize=(7, 5))
     first = next(iter(files.values()))      # every estimator starts from the same MLE runs (--mle-from)
-    mle = by_temperature([r for r in first["sweep"]["rows"] if r["label"] == first["variants"]["mle"]["label"]])
-    ax.plot([m["nll_test"] for m in mle.values()], [m["nll_oracle"] for m in mle.values()], "k-x", label="MLE, temperature")
+    mle_rows = [r for r in first["sweep"]["rows"] if r["label"] == first["variants"]["mle"]["label"]]
+    mle = by_temperature(mle_rows)
+    ax.plot([m[x] for m in mle.values()], [m[y] for m in mle.values()], "k-x", label="MLE, temperature")
     for est, d in files.items():
         gan = by_temperature([r for r in d["sweep"]["rows"] if r["label"] == d["variants"]["gan"]["label"]])
-        ax.plot([g["nll_test"] for g in gan.values()], [g["nll_oracle"] for g in gan.values()], "-o", ms=3,
-                color=COLORS[est], label=f"GAN: {ESTIMATORS[est]}")
+        seeds = set(d["variants"]["gan"]["seeds"])
+        n = len(seeds)
+        if seeds != set(d["variants"]["mle"]["seeds"]):
+            own = by_temperature([r for r in mle_rows if str(r["seed"]) in seeds])
+            ax.plot([m[x] for m in own.values()], [m[y] for m in own.values()], "--x", ms=3, lw=1,
+                    color=COLORS[est], label=f"MLE of the same seed{'s' * (n > 1)}")
+        ax.plot([g[x] for g in gan.values()], [g[y] for g in gan.values()], "-o", ms=3,
+                color=COLORS[est], label=f"GAN: {ESTIMATORS[est]} ({n} seed{'s' * (n > 1)})")
         for t, g in gan.items():
             if t in (0.5, 1.0):
-                ax.annotate(f"T={t:g}", (g["nll_test"], g["nll_oracle"]), fontsize=7)
-    ax.set_xlabel("NLL_test (lower: more of the data covered)")
-    ax.set_ylabel("NLL_oracle (lower: better samples)")
-    ax.set_title("SeqGAN oracle: every estimator's curve beside the MLE's (seed means)", fontsize=9)
+                ax.annotate(f"T={t:g}", (g[x], g[y]), fontsize=7)
+    ax.set_xlabel(labels[0])
+    ax.set_ylabel(labels[1])
+    ax.set_title(labels[2], fontsize=9)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7)
     save(fig, out)
+
+
+def plot_oracle(out: Path) -> None:
+    """NLL_oracle against NLL_test over sampling temperatures: the MLE's curve and each estimator's GAN curve."""
+    files = load_oracle()
+    if not files:
+        raise SystemExit("no oracle results for the estimators yet")
+    plot_curves(files, "nll_test", "nll_oracle", ("NLL_test (lower: more of the data covered)",
+                "NLL_oracle (lower: better samples)", "SeqGAN oracle: every estimator's curve beside the MLE's (seed means)"), out)
 
 
 def main() -> None:
