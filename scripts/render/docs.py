@@ -406,7 +406,8 @@ TABLES = {"arith_default": arith_default, "arith_ablation": arith_ablation, "ari
           "judges_coco": judges_coco, "headline_judges": headline_judges,
           "estimators_arith": lambda: estimators_table("arith"), "estimators_kusner": lambda: estimators_table("kusner"),
           "estimators_oracle": oracle_table, "estimators_coco": estimators_coco_table, "estimators_grad": grad_table,
-          "estimators_time_arith": lambda: matched_table("arith")}
+          "estimators_time_arith": lambda: matched_table("arith"),
+          "estimators_time_kusner": lambda: matched_table("kusner")}
 FILES = ("README.md", *sorted(f"docs/results/{p.name}" for p in (ROOT / "docs" / "results").glob("*.md")),
          "docs/performance.md")
 
