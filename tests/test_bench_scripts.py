@@ -653,3 +653,18 @@ def test_bench_state_packs_what_the_next_piece_needs_and_unpacks_in_place(tmp_pa
     snapshot = dst / "results/oracle/full_runs/gan-s0/resume"
     assert (snapshot / "checkpoint.pt").read_bytes() == blob and (snapshot / "metrics.jsonl").read_bytes() == b"metrics.jsonl"
     assert not (snapshot / "checkpoint.prev.pt").exists() and not (dst / "results/oracle/full_runs/mle-s0").exists()
+
+
+def test_the_reverse_recipe_study_measures_one_fits_noise_and_what_an_unbiased_judge_that_noisy_reaches():
+    rr = _module("bench.reverse_recipes")
+    truth = [7.9, 7.8, 7.75, 7.73, 7.72]
+    assert rr.unbiased_pass_rate(truth, 0.8, 0.0, draws=50)["pass_rate"] == 1.0      # no noise: exact ranks
+    assert rr.unbiased_pass_rate(truth, 0.8, 10.0, draws=400)["pass_rate"] < 0.2      # noise swamps every gap
+    # two fits of each point differing by +d and -d about their mean: sigma of one fit = sd(differences) / sqrt 2
+    diffs = [0.01, -0.01, 0.02, 0.0, -0.02]
+    rows = [{"nll_test": t, "recorded": 0.8 * t + d / 2, "reverse_lm": 0.8 * t - d / 2} for t, d in zip(truth, diffs)]
+    assert rr.noise({"recipes": {}}) is None
+    n = rr.noise({"recipes": {"seed1": {"rows": rows}}})
+    sd = (sum((d - sum(diffs) / 5) ** 2 for d in diffs) / 4) ** 0.5
+    assert n["sigma"] == pytest.approx(sd / 2 ** 0.5) and n["slope"] == pytest.approx(0.8)
+    assert n["spearman_mean_of_two_seeds"] == pytest.approx(1.0)         # the two fits' mean is 0.8 x truth
