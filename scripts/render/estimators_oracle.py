@@ -3,6 +3,7 @@
 CPU-size benchmark's (results/oracle/cpu_es.json); the REINFORCE runs start from the same MLE
 runs (scripts.bench.seeds --mle-from cpu_es, results/oracle/es_reinforce_<rewards>.json).
 The gradient noise comes from scripts.bench.grad_variance (results/estimators/grad_variance_<grammar>.json).
+load_benchmark and plot_curves serve COCO's estimators too (scripts.render.estimators_coco).
 
     .venv/bin/python -m scripts.render.estimators_oracle [--out results/estimators/oracle.png]
 """
