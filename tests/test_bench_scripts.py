@@ -133,6 +133,7 @@ def test_grammar_benchmark_runs_in_pieces_and_plots_its_curves(tmp_path):
     assert list(run["seeds"]) == ["0", "1"] and d["reference"]["seeds"] == ["0", "1"]
     for seed, r in run["seeds"].items():
         assert [p["step"] for p in r["curve"]] == [0, 1, 2, 3]       # the start and every iteration
+        assert r["threads"] == 1 and (r["load"] is None or len(r["load"]) == 3)     # what its wall time ran beside
         elapsed = [p["elapsed_s"] for p in r["curve"]]                # the wall time along it, for matched-time reads
         assert elapsed == sorted(elapsed) and 0 <= elapsed[0] and elapsed[-1] <= r["wall_s"]
         assert r["unique_ratio"] == pytest.approx(r["unique"] / r["reference"]["unique"])
@@ -374,6 +375,7 @@ def test_run_pieces_add_up_over_stops_and_mark_the_stopped_one(tmp_path):
     got = rp.pieces(out)
     assert [p.get("stopped", False) for p in got] == [True, False]
     assert all(p["device"] == "cpu" and p["machine"].endswith("CPU") and p["wall_s"] >= 0 for p in got)
+    assert all(p["load"] is None or (len(p["load"]) == 3 and min(p["load"]) >= 0) for p in got)   # 1, 5, 15 min
     assert rp.total_wall(got) == round(sum(p["wall_s"] for p in got), 1)
 
 

@@ -64,7 +64,7 @@ def main() -> None:
                 r = one_run(args.grammar, [*overrides, *sets, *args.set], 0, Path(tmp) / "run", config)
             c = clock(r["curve"], start)
             rows.append({"start": start, "estimator": est, "clock": c, "adv_updates": r["adv_updates"],
-                         "wall_s": r["wall_s"], "valid": r["valid"]})
+                         "wall_s": r["wall_s"], "load": r["load"], "valid": r["valid"]})
             print(f"{args.grammar} {start:8} {est:18} adversarial phase {c[-1][1]:.0f} s for {r['adv_updates']} "
                   f"updates (valid {r['valid']:.3f})", flush=True)
     result = {"grammar": args.grammar, "threads": args.threads, "machine": f"{platform.machine()}, CPU",

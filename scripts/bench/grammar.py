@@ -36,6 +36,7 @@ from seqgan_gumbel.metrics import grammar_scores
 from seqgan_gumbel.training import start_run, Trainer
 
 from scripts import ROOT
+from scripts.bench.pieces import load_average
 from scripts.stats import mean_sd
 # key: (label, config file relative to the repository ({grammar} filled in) or None, overrides)
 VARIANTS = {
@@ -74,7 +75,7 @@ def one_run(grammar: str, overrides: list[str], seed: int, out: Path, config: st
             "mean_length": s["mean_length"],
             "nll_samples": s["nll_valid"], "nll_samples_ratio": s["nll_valid"] / reference["nll_valid"],
             "gen_nll_test": gen_nll, "gen_nll_test_ratio": gen_nll / reference["nll_valid"],
-            "wall_s": round(wall, 1), "threads": torch.get_num_threads(),
+            "wall_s": round(wall, 1), "threads": torch.get_num_threads(), "load": load_average(),
             "mle_steps": cfg.train.mle_steps, "adv_updates": cfg.train.adv_steps * cfg.train.g_steps,
             "reference": {k: reference[k] for k in REFERENCE},
             "curve": curve(out, reference["nll_valid"], logged_nll, tokens_per_string)}

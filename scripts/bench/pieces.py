@@ -5,6 +5,7 @@ Used by scripts/bench/seeds.py and scripts/bench/ratio.py."""
 from __future__ import annotations
 
 import json
+import os
 import platform
 import time
 from contextlib import contextmanager
@@ -19,6 +20,16 @@ def machine(device: str) -> str:
     """The machine a piece ran on: architecture, torch threads, and the GPU's name or CPU."""
     where = torch.cuda.get_device_name() if device.startswith("cuda") and torch.cuda.is_available() else "CPU"
     return f"{platform.machine()}, {torch.get_num_threads()} torch threads, {where}"
+
+
+def load_average() -> list[float] | None:
+    """The machine's load averages over the last 1, 5 and 15 minutes (None where the system has
+    none): recorded when a timed run ends, beside its wall time and threads, since on a small
+    machine a job beside it can stretch a run's wall time twofold."""
+    try:
+        return [round(v, 2) for v in os.getloadavg()]
+    except (AttributeError, OSError):
+        return None
 
 
 def pieces(out: Path) -> list[dict]:
@@ -41,6 +52,7 @@ def piece(out: Path, device: str):
         raise
     finally:
         record["wall_s"] = round(time.perf_counter() - t0, 1)
+        record["load"] = load_average()
         if out.is_dir():
             (out / PIECES).write_text(json.dumps(pieces(out) + [record], indent=1) + "\n")
 
