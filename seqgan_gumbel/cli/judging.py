@@ -50,7 +50,9 @@ def add_judging(p: argparse.ArgumentParser) -> None:
                                                   "default: the judge cached for the run's train.txt, if any")
     p.add_argument("--judges", metavar="LIST", type=judge_list, default=("lm", "mauve"),
                    help="which judges: lm (LM score), reverse (reverse-LM score: fits an LM on the samples, "
-                        "about a minute at 10,000), mauve (MAUVE and Fréchet distance) (default lm,mauve)")
+                        "about a minute at 10,000; a coarse figure that misses the oracle check between "
+                        "neighbouring temperatures, docs/evaluation.md), mauve (MAUVE and Fréchet distance) "
+                        "(default lm,mauve)")
     p.add_argument("--no-judge", action="store_true", help="no judge, even when one is cached")
 
 
