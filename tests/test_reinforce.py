@@ -130,8 +130,9 @@ def test_rollout_values_follow_their_definition():
     assert torch.allclose(values[:, 1], first_token_reward(tokens))
     # The first token's value: the mean over completions of what the second token brings.
     seqs = every_sequence()
-    p = torch.exp(-gen.token_nll(seqs))
-    r = sequence_reward(disc, seqs)
+    with torch.no_grad():                       # the exact values: no gradient needed
+        p = torch.exp(-gen.token_nll(seqs))
+        r = sequence_reward(disc, seqs)
     rows = torch.tensor([[3, PAD, PAD], [4, PAD, PAD]])
     n = 4000
     got = rollout_values(gen, rows, None, lambda ids: sequence_reward(disc, ids), n)[:, 0]
