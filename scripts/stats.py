@@ -76,3 +76,10 @@ def frontier_gap(curve: list[tuple[float, float]], x: float, y: float) -> float:
     if x >= front[-1][0]:
         return y - front[-1][1]
     return y - interpolate(front, x)
+
+
+def spearman(truth: list[float], judged: list[float]) -> float:
+    """Spearman's rank correlation of a judge's figures with the truth's (scipy's, ties averaged)."""
+    from scipy.stats import spearmanr
+
+    return float(spearmanr(truth, judged).statistic)

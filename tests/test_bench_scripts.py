@@ -670,3 +670,37 @@ def test_the_reverse_recipe_study_measures_one_fits_noise_and_what_an_unbiased_j
     sd = (sum((d - sum(diffs) / 5) ** 2 for d in diffs) / 4) ** 0.5
     assert n["sigma"] == pytest.approx(sd / 2 ** 0.5) and n["slope"] == pytest.approx(0.8)
     assert n["spearman_mean_of_two_seeds"] == pytest.approx(1.0)         # the two fits' mean is 0.8 x truth
+
+
+def _add_keys(path, prefix, n):
+    from scripts.bench.locked import update_json
+
+    for i in range(n):
+        update_json(path, lambda: {"keys": []}, lambda r: r | {"keys": [*r["keys"], f"{prefix}{i}"]})
+
+
+def test_result_files_updated_by_processes_side_by_side_keep_every_update(tmp_path):
+    """Two processes each read-modify-write the same file 30 times: under the lock none is lost
+    (without it, one's read between the other's read and write drops an update)."""
+    import multiprocessing
+
+    path = tmp_path / "sub" / "result.json"
+    ctx = multiprocessing.get_context("fork")
+    procs = [ctx.Process(target=_add_keys, args=(path, p, 30)) for p in "ab"]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join()
+    keys = json.loads(path.read_text())["keys"]
+    assert sorted(keys) == sorted(f"{p}{i}" for p in "ab" for i in range(30))
+    assert [k for k in keys if k[0] == "a"] == [f"a{i}" for i in range(30)]          # each process's in order
+
+
+def test_spearman_is_the_closed_form_without_ties_and_averages_tied_ranks():
+    from scripts.stats import spearman
+
+    truth, judged = [1.0, 2.0, 3.0, 4.0, 5.0], [2.0, 1.0, 4.0, 3.0, 5.0]     # d = -1, 1, -1, 1, 0
+    assert spearman(truth, judged) == pytest.approx(1 - 6 * 4 / (5 * 24))
+    assert spearman(truth, [-x for x in truth]) == pytest.approx(-1.0)
+    # ties: ranks (1.5, 1.5, 3) against (1, 2, 3): Pearson of the ranks
+    assert spearman([1.0, 1.0, 2.0], [1.0, 2.0, 3.0]) == pytest.approx(0.8660254, abs=1e-6)

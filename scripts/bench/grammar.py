@@ -20,7 +20,6 @@ into the tables of docs/results/grammars.md and the README; scripts/render/scrat
 from __future__ import annotations
 
 import argparse
-import fcntl
 import json
 import platform
 import statistics
@@ -30,12 +29,12 @@ from pathlib import Path
 
 import torch
 
-from seqgan_gumbel.storage import atomic_write_bytes
 from seqgan_gumbel.setup import load_config
 from seqgan_gumbel.metrics import grammar_scores
 from seqgan_gumbel.training import start_run, Trainer
 
 from scripts import ROOT
+from scripts.bench.locked import update_json
 from scripts.bench.pieces import load_average
 from scripts.stats import mean_sd
 # key: (label, config file relative to the repository ({grammar} filled in) or None, overrides)
@@ -112,18 +111,17 @@ def merge(path: Path, grammar: str, key: str, variant: tuple, seed: int, r: dict
     written atomically after every seed so that an interrupted benchmark keeps what it measured;
     sets: the --set overrides of every variant, kept in the file."""
     label, config, overrides = variant
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_suffix(".lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        result = json.loads(path.read_text()) if path.is_file() else {"grammar": grammar, "runs": {}}
+
+    def add(result: dict) -> dict:
         kept = result["runs"].get(key, {})
         runs = dict(kept.get("seeds", {})) if kept.get("config") == config else {}
         runs[str(seed)] = r
         result["runs"][key] = summarise(label, config, overrides, dict(sorted(runs.items())))
         result["reference"] = reference_mean(result)
         result.update(machine=f"{platform.machine()}, CPU", torch=torch.__version__, set=sets)
-        text = json.dumps(result, indent=1) + "\n"
-        atomic_write_bytes(path, lambda f: f.write(text.encode()))
+        return result
+
+    update_json(path, lambda: {"grammar": grammar, "runs": {}}, add)
 
 
 def main() -> None:

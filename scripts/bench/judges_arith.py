@@ -33,6 +33,7 @@ import time
 from pathlib import Path
 
 from scripts import ROOT
+from scripts.stats import spearman
 
 # name: (config file relative to the repository or None for the defaults, overrides)
 RUNS = {"mle": ("configs/arith_mle.toml", []),
@@ -76,12 +77,6 @@ def _judge_nll_per_string(judge, lines: list[str]) -> float:
     grammar's exact NLL per string of the same lines."""
     ids = judge.ids(lines)
     return judge.lm_score(lines)["lm_score"] * int((ids != judge.vocab.pad).sum()) / len(lines)
-
-
-def _spearman(truth, judged) -> float:
-    from scipy.stats import spearmanr
-
-    return float(spearmanr(truth, judged).statistic)
 
 
 def _print(row: dict) -> None:
@@ -146,13 +141,13 @@ def main() -> None:
               "num": args.num, "test": len(test), "temperatures": args.temperatures,
               "runs": {n: {"config": c, "overrides": o} for n, (c, o) in RUNS.items()},
               "trained": trained, "corrupted": corrupted, "pools": pools, "real_data": real,
-              "spearman_lm_vs_invalid": _spearman(col["invalid"], col["lm_score"]),
-              "spearman_lm_vs_grammar_nll": _spearman(col["nll_valid_per_token"], col["lm_score"]),
-              "spearman_lm_valid_vs_grammar_nll_valid": _spearman(col["nll_valid"], col["lm_nll_valid"]),
-              "spearman_reverse_vs_nll_test": _spearman(col["nll_test"], col["reverse_lm"]),
-              "spearman_lm_vs_invalid_corrupted": _spearman([r["invalid"] for r in corrupted],
+              "spearman_lm_vs_invalid": spearman(col["invalid"], col["lm_score"]),
+              "spearman_lm_vs_grammar_nll": spearman(col["nll_valid_per_token"], col["lm_score"]),
+              "spearman_lm_valid_vs_grammar_nll_valid": spearman(col["nll_valid"], col["lm_nll_valid"]),
+              "spearman_reverse_vs_nll_test": spearman(col["nll_test"], col["reverse_lm"]),
+              "spearman_lm_vs_invalid_corrupted": spearman([r["invalid"] for r in corrupted],
                                                             [r["lm_score"] for r in corrupted]),
-              "spearman_reverse_vs_collapse": _spearman([-math.log(r["pool"]) for r in pools],
+              "spearman_reverse_vs_collapse": spearman([-math.log(r["pool"]) for r in pools],
                                                         [r["reverse_lm"] for r in pools]),
               "mauve_peak_temperature": mauve_peaks, "wall_s": time.perf_counter() - t0}
     out = Path(args.out)

@@ -28,7 +28,6 @@ bench_pieces.json (scripts/bench/pieces.py), and a seed's train_s sums them.
 from __future__ import annotations
 
 import argparse
-import fcntl
 import json
 import platform
 import time
@@ -38,13 +37,13 @@ from pathlib import Path
 import torch
 
 import seqgan_gumbel as sg
-from seqgan_gumbel.storage import atomic_write_bytes
 from seqgan_gumbel import UserError
 from seqgan_gumbel.ratio import ExactRatio, GrammarRatio, RatioConfig
 from seqgan_gumbel.setup import resolve_device
 from seqgan_gumbel.ratio import make_sampler
 
 from scripts import ROOT
+from scripts.bench.locked import update_json
 from scripts.bench.pieces import PIECES, piece, pieces, total_wall
 from scripts.stats import interpolate, mean_se
 
@@ -284,15 +283,14 @@ def plot(result: dict, path: Path) -> None:
 
 def merge(path: Path, bench: str, seed: int, r: dict) -> None:
     """Add one seed to the result file under a lock (seeds side by side share it), re-summarised."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_suffix(".lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        result = json.loads(path.read_text()) if path.is_file() else {"bench": bench, "seeds": {}}
+    def add(result: dict) -> dict:
         result["seeds"][str(seed)] = r
         result["quality"], result["diversity"] = r["quality"], r["diversity"]
         result["summary"] = summarise(result["seeds"], r["quality"], r["diversity"], SIGNS[r["kind"]])
-        atomic_write_bytes(path, lambda f: f.write((json.dumps(result, indent=1) + "\n").encode()))
-        plot(result, path.with_suffix(".png"))
+        plot(result, path.with_suffix(".png"))            # under the lock: the figure of the file's seeds
+        return result
+
+    update_json(path, lambda: {"bench": bench, "seeds": {}}, add)
 
 
 def main() -> None:

@@ -24,16 +24,15 @@ may run in separate processes (--recipes a and --recipes b), merged under a lock
 from __future__ import annotations
 
 import argparse
-import fcntl
 import json
 import statistics
 import time
 from dataclasses import replace
 from pathlib import Path
 
-from seqgan_gumbel.storage import atomic_write_bytes
-
 from scripts import ROOT
+from scripts.bench.locked import update_json
+from scripts.stats import spearman
 
 # name: (what changes, the changed fields of the package's reverse recipe)
 RECIPES = {"seed1": ("the package's recipe, another seed", {"seed": 1}),
@@ -44,12 +43,6 @@ RECIPES = {"seed1": ("the package's recipe, another seed", {"seed": 1}),
                      {"emb_dim": 128, "hidden_dim": 256, "dropout": 0.3, "patience": 2, "max_epochs": 30})}
 CHECK = ROOT / "results/judges/oracle_n10000.json"
 OUT = ROOT / "results/judges/reverse_recipes.json"
-
-
-def spearman(truth: list[float], judged: list[float]) -> float:
-    from scipy.stats import spearmanr
-
-    return float(spearmanr(truth, judged).statistic)
 
 
 def unbiased_pass_rate(truth: list[float], slope: float, sigma: float, draws: int = 20_000, seed: int = 0) -> dict:
@@ -81,16 +74,13 @@ def noise(result: dict) -> dict | None:
 def _save(name: str | None = None, record: dict | None = None) -> dict:
     """Merge one recipe (none: only the noise figures again) into the result file under a lock;
     returns the merged result."""
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    with open(OUT.with_suffix(".lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        result = json.loads(OUT.read_text()) if OUT.is_file() else {"check": CHECK.name, "recipes": {}}
+    def add(result: dict) -> dict:
         if name is not None:
             result["recipes"][name] = record
         result["noise"] = noise(result)
-        text = json.dumps(result, indent=1) + "\n"
-        atomic_write_bytes(OUT, lambda f: f.write(text.encode()))
-    return result
+        return result
+
+    return update_json(OUT, lambda: {"check": CHECK.name, "recipes": {}}, add)
 
 
 def main() -> None:
@@ -130,8 +120,9 @@ def main() -> None:
         label, change = RECIPES[name]
         config = replace(judge.config, reverse=replace(judge.config.reverse, **change))
         rows, t0 = [], time.perf_counter()
+        recipe = Judge(judge.directory, config, judge.vocab, judge.model, judge.info)
         for p in points:
-            f = Judge(judge.directory, config, judge.vocab, judge.model, judge.info).reverse_lm(samples[p["generator"]], test)
+            f = recipe.reverse_lm(samples[p["generator"]], test)
             rows.append({"generator": p["generator"], "nll_test": p["nll_test"], "recorded": p["reverse_lm"], **f})
             print(name, {k: round(v, 4) if isinstance(v, float) else v for k, v in rows[-1].items()}, flush=True)
         rho = spearman([r["nll_test"] for r in rows], [r["reverse_lm"] for r in rows])

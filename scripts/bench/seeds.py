@@ -53,6 +53,7 @@ from seqgan_gumbel.training import Interrupted, start_run, Trainer
 
 from scripts import ROOT
 from scripts.bench.keep import PRETRAINED, REBUILT, WARMUP, drop_snapshot, keep_run, lost_dir, lost_steps, restore_run, sealed_digest, set_aside
+from scripts.bench.locked import update_json
 from scripts.bench.pieces import piece, pieces, total_wall
 from scripts.stats import by_temperature, interpolate, mean_sd
 
@@ -253,21 +254,16 @@ def upgrade(result: dict) -> dict:
 def save(result: dict, path: Path, bench: str | None = None, temperatures: list[float] | None = None) -> None:
     """Write the result file. With bench and temperatures, first merge in the seeds that another
     process (seeds run side by side) saved meanwhile, under a lock, and re-summarise."""
-    import fcntl
-
-    from seqgan_gumbel.storage import atomic_write_bytes
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_suffix(".lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if bench and path.is_file():
-            for key, v in upgrade(json.loads(path.read_text()))["variants"].items():
+    def add(saved: dict | None) -> dict:
+        if bench and saved is not None:
+            for key, v in upgrade(saved)["variants"].items():
                 mine = result["variants"].setdefault(key, {"label": v["label"], "seeds": {}})["seeds"]
                 for seed, record in v["seeds"].items():
                     mine.setdefault(seed, record)
             aggregate(result, bench, temperatures)
-        text = json.dumps(result, indent=1) + "\n"
-        atomic_write_bytes(path, lambda f: f.write(text.encode()))
+        return result
+
+    update_json(path, lambda: None, add)
 
 
 def main() -> None:

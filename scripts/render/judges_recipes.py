@@ -11,12 +11,12 @@ from scripts.render.full import load_result
 PAIR = ("mle-s0 T=0.85", "mle-s0 T=1.3")     # NLL_test ranks T = 1.3 first; the reverse LM, T = 0.85
 
 
-def _row(label: str, rows: list[dict], key: str, spearman: float, wall: str) -> str:
+def _row(label: str, rows: list[dict], spearman: float, wall: str) -> str:
     by = {r["generator"]: r for r in rows}
-    pair = " / ".join(f"{by[g][key]:.4f}" for g in PAIR)
-    epochs = statistics.fmean(r["reverse_lm_epochs"] for r in rows) if key == "reverse_lm" else None
+    pair = " / ".join(f"{by[g]['reverse_lm']:.4f}" for g in PAIR)
+    epochs = statistics.fmean(r["reverse_lm_epochs"] for r in rows)
     return (f"| {label} | {spearman:.3f} ({'passes' if spearman >= 0.95 else 'misses'}) | {pair} | "
-            f"{'-' if epochs is None else f'{epochs:.1f}'} | {wall} |")
+            f"{epochs:.1f} | {wall} |")
 
 
 def reverse_recipes() -> str:
@@ -28,10 +28,10 @@ def reverse_recipes() -> str:
     by = {r["generator"]: r for r in trained}
     truth = " / ".join(f"{by[g]['nll_test']:.4f}" for g in PAIR)
     rows = [f"| truth: NLL_test | 1 | {truth} | - | - |",
-            _row("the package's recipe (the check's, seed 0)", trained, "reverse_lm",
+            _row("the package's recipe (the check's, seed 0)", trained,
                  check["spearman_reverse_vs_nll_test_trained"], "-")]
     for v in d["recipes"].values():
-        rows.append(_row(v["label"], v["rows"], "reverse_lm", v["spearman"],
+        rows.append(_row(v["label"], v["rows"], v["spearman"],
                          f"{v['wall_s'] / len(v['rows']):.0f} s ({v['threads']} thr.)"))
     n, best = d.get("noise"), sorted(r["nll_test"] for r in trained)[:4]
     noise = ("" if n is None else
