@@ -704,3 +704,38 @@ def test_spearman_is_the_closed_form_without_ties_and_averages_tied_ranks():
     assert spearman(truth, [-x for x in truth]) == pytest.approx(-1.0)
     # ties: ranks (1.5, 1.5, 3) against (1, 2, 3): Pearson of the ranks
     assert spearman([1.0, 1.0, 2.0], [1.0, 2.0, 3.0]) == pytest.approx(0.8660254, abs=1e-6)
+
+
+def test_the_reverse_sizes_study_counts_the_pairs_of_temperatures_the_reverse_lm_orders_as_the_truth():
+    rs = _module("bench.reverse_sizes")
+    fits = {}
+    for n, scores in ((1000, (7.40, 7.38, 7.39)), (4000, (7.37, 7.35, 7.38))):
+        for t, score, truth in zip((0.85, 1.0, 1.2), scores, (5.81, 5.75, 5.82)):
+            fits[rs.key(t, n, 0)] = {"temperature": t, "n": n, "seed": 0, "nll_test": truth, "reverse_lm": score}
+    small, large = rs.summary(fits)
+    # truth orders 1 < 0.85 < 1.2; at N=1000 the reverse LM has 1.2 ahead of 0.85 (one pair of three wrong)
+    assert (small["n"], small["pairs_ordered_as_truth"], small["pairs"]) == (1000, 2, 3)
+    assert (large["n"], large["pairs_ordered_as_truth"]) == (4000, 3)
+    assert large["temperatures"] == [0.85, 1.0, 1.2] and large["reverse_lm"] == [7.37, 7.35, 7.38]
+
+
+def test_coco_judges_table_sets_the_reinforce_gan_against_each_seeds_mle_decoders(monkeypatch):
+    rj = _module("render.judges")
+
+    def row(t, bleu4, self_bleu4, lm, rev, mauve, **knob):
+        return {"temperature": t, "bleu4": bleu4, "self_bleu4": self_bleu4, "lm_score": lm, "reverse_lm": rev,
+                "mauve": mauve, "frechet": 1.0, **knob}
+
+    seeds = {}
+    for s, shift in (("0", 0.0), ("1", 0.01)):
+        seeds[s] = {"mle": [row(0.85, 0.30, 0.50, 3.0, 4.0, 0.90), row(1.0, 0.25, 0.40, 3.2, 3.8, 0.95)],
+                    # on the MLE frontier's chord at reverse-LM 3.9 the LM score is 3.1: this point is 0.1 + shift below
+                    "reinforce": [row(1.0, 0.28, 0.45, 3.0 - shift, 3.9, 0.94)]}
+    monkeypatch.setattr(rj, "load_result", lambda path: {"seeds": seeds, "num": 100, "judge": "abc",
+                                                          "judge_validation_nll": 3.5})
+    table = rj.judges_coco()
+    label = "REINFORCE GAN (dense rewards), T = 1"
+    assert f"| {label} | 0.280 ± 0.000 | 0.450 ± 0.000 | 2.995 ± 0.005 |" in table
+    gaps = rj._gaps(rj.load_result(""))[label]
+    assert gaps["LM score / reverse-LM"] == pytest.approx([0.1, 0.11])
+    assert gaps["MAUVE"] == pytest.approx([-0.01, -0.01])

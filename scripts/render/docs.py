@@ -23,7 +23,7 @@ from scripts.render.estimators_oracle import grad_table, oracle_table
 from scripts.render.estimators_time import matched_table
 from scripts.render.judges import (headline_judges, judges_arith, judges_coco, judges_oracle, judges_oracle_by_n,
                                    judges_speed)
-from scripts.render.judges_recipes import reverse_recipes
+from scripts.render.judges_recipes import reverse_recipes, reverse_sizes
 from scripts.render.sweep_table import gap_se, sweep_rows
 from scripts.render.ratio import (headline_ratio, ratio_ablation, ratio_ablation_coco, ratio_arith,
                                   ratio_arith_prefix, ratio_coco, ratio_oracle, ratio_speed)
@@ -404,6 +404,7 @@ TABLES = {"arith_default": arith_default, "arith_ablation": arith_ablation, "ari
           "light_oracle": lambda: oracle_size("light"), "full_coco": coco_full, "mle_ablation": mle_ablation,
           "judges_speed": judges_speed, "judges_oracle": judges_oracle, "judges_arith": judges_arith,
           "judges_oracle_by_n": judges_oracle_by_n, "judges_reverse_recipes": reverse_recipes,
+          "judges_reverse_sizes": reverse_sizes,
           "judges_coco": judges_coco, "headline_judges": headline_judges,
           "estimators_arith": lambda: estimators_table("arith"), "estimators_kusner": lambda: estimators_table("kusner"),
           "estimators_oracle": oracle_table, "estimators_coco": estimators_coco_table, "estimators_grad": grad_table,

@@ -51,3 +51,30 @@ def reverse_recipes() -> str:
             + "\n\nThe ten trained points of the oracle check at N = 10,000 (the MLE and the GAN of seed 0 at T = 0.7, "
             "0.85, 1, 1.15, 1.3), the same samples for every recipe; reverse-LM score: NLL per token (end token "
             "included) of the held-out oracle samples under an LM fitted on each point's samples. Target ≥ 0.95." + noise)
+
+
+def reverse_sizes() -> str:
+    """The reverse-LM score of the oracle's own temperatures as its samples grow
+    (results/judges/reverse_sizes.json, from scripts.bench.reverse_sizes)."""
+    d = load_result("results/judges/reverse_sizes.json")
+    if d is None:
+        return "(not measured yet: run python -m scripts.bench.reverse_sizes)"
+    rows = [s for s in d["summary"] if s["seed"] == 0]
+    ts = rows[0]["temperatures"]
+    truth = " | ".join(f"{v:.4f}" for v in rows[0]["nll_test"])
+    cold, hot = ts[0], ts[-1]
+    gap = rows[0]["nll_test"][0] - rows[0]["nll_test"][-1]
+    lines = [f"| truth: NLL_test | {truth} | {gap:+.4f} | all | - |"]
+    for s in rows:
+        fits = [d["fits"][f"T={t:g} N={s['n']} seed=0"] for t in s["temperatures"]]
+        wall = statistics.fmean(f["wall_s"] for f in fits)
+        lines.append(f"| {s['n']:,} | " + " | ".join(f"{v:.4f}" for v in s["reverse_lm"])
+                     + f" | {s['reverse_lm'][0] - s['reverse_lm'][-1]:+.4f} | {s['pairs_ordered_as_truth']} of "
+                     f"{s['pairs']} | {wall:.0f} s ({fits[0]['threads']} thr.) |")
+    head = " | ".join(f"T = {t:g}" for t in ts)
+    return (f"| samples the reverse LM is fitted on | {head} | T = {cold:g} minus T = {hot:g} | pairs ordered as the "
+            f"truth | one fit (mean) |\n|{'---|' * (len(ts) + 4)}\n" + "\n".join(lines)
+            + f"\n\nThe oracle itself at each temperature; reverse-LM score (the package's recipe, seed 0) and truth: NLL "
+            f"per token of {d['test']:,} held-out oracle samples (the reverse LM's with the end token counted), the "
+            "truth under the tempered oracle, exact. The "
+            "samples of each temperature are nested: the first N of one draw.")
