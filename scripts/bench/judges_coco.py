@@ -1,18 +1,20 @@
 """Benchmark: COCO at CPU size judged in three planes (BLEU-4 / Self-BLEU-4, LM score / reverse-LM
-score, MAUVE), the MLE under every decoder (temperature, top-k, nucleus), the GAN, and both
-guided by their ratio models.
+score, MAUVE), the MLE under every decoder (temperature, top-k, nucleus), the GAN, both guided by
+their ratio models, and the REINFORCE GAN (issue 31: dense rewards, started from the same warm-up).
 
 Per seed, the early-stopped MLE run of scripts.bench.seeds coco --name cpu_es is rebuilt from its
 record (results/coco/cpu_es_runs/mle-s<seed>/config.json; its generator's digest compared with
 warmup.json) into runs/bench/coco-cpu_es/mle-s<seed>, unless it is there, and its GAN from
-gan-s<seed>/config.json, started from the rebuilt warm-up. Each gets its ratio model (fit-ratio's
-defaults, seeded). Points: the MLE over the decoders, the GAN over the temperatures, and the
+gan-s<seed>/config.json, started from the rebuilt warm-up, and its REINFORCE GAN likewise from
+results/coco/es_reinforce_dense_runs/gan-s<seed>/config.json (runs/bench/coco-es_reinforce_dense,
+where scripts.bench.seeds trains it). Each GAN gets its ratio model (fit-ratio's
+defaults, seeded). Points: the MLE over the decoders, each GAN over the GAN temperatures, and the
 token-level guide (G = 1) of each at the guide temperatures. All are judged by the COCO judge
 (fitted on the 10,000 training captions into runs/judges/coco; fitted here if missing).
 
     .venv/bin/python -m scripts.bench.judges_coco [--seeds 0,1,2] [--num 2000]
         [--temperatures 0.7,0.85,1.0,1.15] [--top-k 10,40] [--top-p 0.8,0.9,0.95]
-        [--gan-temperatures 0.85,1.0] [--guide-temperatures 1.0] [--variants mle,gan,guide]
+        [--gan-temperatures 0.85,1.0] [--guide-temperatures 1.0] [--variants mle,gan,guide,reinforce]
 
 Writes results/judges/coco.json and its plot coco.png after every variant of every seed (one already there is skipped).
 """
@@ -28,7 +30,8 @@ from scripts.bench.keep import PRETRAINED, WARMUP, sealed_digest
 
 RECORDS = ROOT / "results/coco/cpu_es_runs"
 RUNS = ROOT / "runs/bench/coco-cpu_es"
-VARIANTS = ("mle", "gan", "mle_guide", "gan_guide")
+VARIANTS = ("mle", "gan", "mle_guide", "gan_guide", "reinforce")
+GANS = {"gan": "cpu_es", "reinforce": "es_reinforce_dense"}     # variant: the benchmark name its run is kept under
 SEED = 12345            # the sampling seed of every point, as scripts.bench.seeds scores
 
 
@@ -50,15 +53,17 @@ def mle_run(seed: int) -> tuple[Path, dict]:
     return out, {"sha256": digest, "recorded_sha256": recorded, "identical": digest == recorded}
 
 
-def gan_run(seed: int, mle_dir: Path) -> Path:
-    """The seed's GAN, rebuilt from its record when missing, started from the rebuilt warm-up."""
+def gan_run(seed: int, mle_dir: Path, variant: str = "gan") -> Path:
+    """The seed's GAN of the variant (GANS), rebuilt from its record when missing, started from the
+    rebuilt warm-up."""
     from scripts.bench.seeds import train_or_resume
 
-    kept, out = RECORDS / f"gan-s{seed}", RUNS / f"gan-s{seed}"
+    name = GANS[variant]
+    kept, out = ROOT / f"results/coco/{name}_runs/gan-s{seed}", ROOT / f"runs/bench/coco-{name}/gan-s{seed}"
     record = json.loads((kept / "config.json").read_text())
     overrides = record["overrides"] | {"train.init_generator": str(mle_dir / PRETRAINED)}
     if not (out / "summary.json").is_file():
-        print(f"coco gan seed {seed}: rebuilding it in {out} from {kept / 'config.json'}", flush=True)
+        print(f"coco {variant} seed {seed}: rebuilding it in {out} from {kept / 'config.json'}", flush=True)
         train_or_resume(ROOT / record["config"], [f"{k}={v}" for k, v in overrides.items()], out, "cpu")
     return out
 
@@ -74,12 +79,12 @@ def with_ratio(run_dir: Path, seed: int) -> dict:
 
 def variant_points(name: str, run_dir: Path, args, judged: dict) -> list[dict]:
     """The judged points of one variant: mle over the decoders, gan over its temperatures, *_guide
-    the token-level guide at G = 1 at the guide temperatures."""
+    the token-level guide at G = 1 at the guide temperatures, reinforce as gan."""
     from seqgan_gumbel.evaluation import sweep_run
 
     if name == "mle":
         return sweep_run(run_dir, args.temperatures, args.num, SEED, 4, top_ks=args.top_k, top_ps=args.top_p, **judged)[1]
-    if name == "gan":
+    if name in GANS:
         return sweep_run(run_dir, args.gan_temperatures, args.num, SEED, 4, **judged)[1]
     return sweep_run(run_dir, args.guide_temperatures, args.num, SEED, 4, strengths=[1.0], **judged)[1]
 
@@ -122,7 +127,7 @@ def main() -> None:
     ap.add_argument("--top-p", type=_numbers(float), default=[0.8, 0.9, 0.95])
     ap.add_argument("--gan-temperatures", type=_numbers(float), default=[0.85, 1.0])
     ap.add_argument("--guide-temperatures", type=_numbers(float), default=[1.0])
-    ap.add_argument("--variants", type=lambda x: x.split(","), default=["mle", "gan", "guide"])
+    ap.add_argument("--variants", type=lambda x: x.split(","), default=["mle", "gan", "guide", "reinforce"])
     ap.add_argument("--judge", default=str(ROOT / "runs/judges/coco"))
     ap.add_argument("--out", default=str(ROOT / "results/judges/coco.json"))
     args = ap.parse_args()
@@ -134,7 +139,11 @@ def main() -> None:
     if result.get("judge", judge.digest[:16]) != judge.digest[:16] or result.get("num", args.num) != args.num:
         raise SystemExit(f"{out} holds points of judge {result['judge']} at {result['num']} samples; "
                          f"move it aside to judge with {judge.digest[:16]} at {args.num}")
-    result |= {"judge": judge.digest[:16], "num": args.num, "judge_validation_nll": judge.info["validation_nll"]}
+    nll = judge.info["validation_nll"]         # the same digest refitted elsewhere: the same settings, maybe other weights
+    if result.setdefault("judge_validation_nll", nll) != nll:
+        print(f"the judge in {args.judge} was refitted (validation NLL {nll:.6f}, the file's {result['judge_validation_nll']:.6f}); "
+              "each new point records its judge's", flush=True)
+    result |= {"judge": judge.digest[:16], "num": args.num}
     if "real" not in result:
         test = read_text_lines(ROOT.parent / "shared/data/coco/test.txt", "test text", keep_empty=False)
         result["real"] = real_rows(judge, train, test, args.num)
@@ -146,6 +155,8 @@ def main() -> None:
         dirs["mle"], done["warmup"] = mle_run(seed)
         if {"gan", "gan_guide"} & set(wanted) - set(done):
             dirs["gan"] = gan_run(seed, dirs["mle"])
+        if "reinforce" in set(wanted) - set(done):
+            dirs["reinforce"] = gan_run(seed, dirs["mle"], "reinforce")
         for name in wanted:
             if name in done:
                 print(f"coco seed {seed} {name}: already in {out}; skipped")
@@ -156,6 +167,7 @@ def main() -> None:
                 done.setdefault("ratio", {})[name] = with_ratio(run_dir, seed)
             done[name] = variant_points(name, run_dir, args, judged)
             done[f"{name}_wall_s"] = time.perf_counter() - t1
+            done[f"{name}_judge_validation_nll"] = nll
             _print(done[name])
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

@@ -111,7 +111,8 @@ def judges_arith() -> str:
             "there are reused).")
 
 
-NAMES = {"mle": "MLE", "gan": "GAN", "mle_guide": "MLE + guide, G = 1", "gan_guide": "GAN + guide, G = 1"}
+NAMES = {"mle": "MLE", "gan": "GAN", "mle_guide": "MLE + guide, G = 1", "gan_guide": "GAN + guide, G = 1",
+         "reinforce": "REINFORCE GAN (dense rewards)"}
 # The planes (x: lower is better, y: higher is better) in which a point is set against the MLE's decoders.
 PLANES = {"BLEU-4 / Self-BLEU-4": lambda r: (r["self_bleu4"], r["bleu4"]),
           "LM score / reverse-LM": lambda r: (r["reverse_lm"], -r["lm_score"])}
@@ -140,7 +141,7 @@ def _gaps(d: dict) -> dict[str, dict[str, list[float]]]:
         mle = seed.get("mle", [])
         if not mle:
             continue
-        for variant in ("gan", "mle_guide", "gan_guide"):
+        for variant in ("gan", "mle_guide", "gan_guide", "reinforce"):
             for r in seed.get(variant, []):
                 gaps = out.setdefault(_label(variant, r), {})
                 for plane, xy in PLANES.items():
