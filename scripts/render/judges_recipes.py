@@ -64,16 +64,17 @@ def reverse_sizes() -> str:
     truth = " | ".join(f"{v:.4f}" for v in rows[0]["nll_test"])
     cold, hot = ts[0], ts[-1]
     gap = rows[0]["nll_test"][0] - rows[0]["nll_test"][-1]
-    lines = [f"| truth: NLL_test | {truth} | {gap:+.4f} | all | - |"]
+    lines = [f"| truth: NLL_test | {truth} | {gap:+.4f} | all | - | - |"]
     for s in rows:
         fits = [d["fits"][f"T={t:g} N={s['n']} seed=0"] for t in s["temperatures"]]
         wall = statistics.fmean(f["wall_s"] for f in fits)
         lines.append(f"| {s['n']:,} | " + " | ".join(f"{v:.4f}" for v in s["reverse_lm"])
                      + f" | {s['reverse_lm'][0] - s['reverse_lm'][-1]:+.4f} | {s['pairs_ordered_as_truth']} of "
-                     f"{s['pairs']} | {wall:.0f} s ({fits[0]['threads']} thr.) |")
+                     f"{s['pairs']} | {' / '.join(str(f['reverse_lm_epochs']) for f in fits)} | "
+                     f"{wall:.0f} s ({fits[0]['threads']} thr.) |")
     head = " | ".join(f"T = {t:g}" for t in ts)
     return (f"| samples the reverse LM is fitted on | {head} | T = {cold:g} minus T = {hot:g} | pairs ordered as the "
-            f"truth | one fit (mean) |\n|{'---|' * (len(ts) + 4)}\n" + "\n".join(lines)
+            f"truth | epochs (each T) | one fit (mean) |\n|{'---|' * (len(ts) + 5)}\n" + "\n".join(lines)
             + f"\n\nThe oracle itself at each temperature; reverse-LM score (the package's recipe, seed 0) and truth: NLL "
             f"per token of {d['test']:,} held-out oracle samples (the reverse LM's with the end token counted), the "
             "truth under the tempered oracle, exact. The "
