@@ -739,3 +739,16 @@ def test_coco_judges_table_sets_the_reinforce_gan_against_each_seeds_mle_decoder
     gaps = rj._gaps(rj.load_result(""))[label]
     assert gaps["LM score / reverse-LM"] == pytest.approx([0.1, 0.11])
     assert gaps["MAUVE"] == pytest.approx([-0.01, -0.01])
+
+
+def test_coco_judges_table_gives_the_reinforce_gans_change_from_the_run_it_started_from(monkeypatch):
+    rj = _module("render.judges")
+    figures = ("bleu4", "self_bleu4", "lm_score", "reverse_lm", "mauve", "frechet")
+    seeds = {s: {"reinforce_start": [dict(zip(figures, (0.25, 0.40, 3.2, 3.8, 0.95, 1.0)), temperature=1.0)],
+                 "reinforce": [dict(zip(figures, (0.25 + dv, 0.40, 3.2 - dv, 3.8, 0.95, 1.0)), temperature=1.0)]}
+             for s, dv in (("0", 0.01), ("1", 0.03))}
+    monkeypatch.setattr(rj, "load_result", lambda path: {"seeds": seeds, "num": 100, "judge": "abc",
+                                                          "judge_validation_nll": 3.5})
+    text = rj.judges_coco()
+    assert "| MLE the REINFORCE GAN started from, T = 1 | 0.250 ± 0.000 |" in text
+    assert "T = 1: bleu4 +0.020 ± 0.010, self_bleu4 +0.000 ± 0.000, lm_score -0.020 ± 0.010" in text

@@ -7,9 +7,12 @@ record (results/coco/cpu_es_runs/mle-s<seed>/config.json; its generator's digest
 warmup.json) into runs/bench/coco-cpu_es/mle-s<seed>, unless it is there, and its GAN from
 gan-s<seed>/config.json, started from the rebuilt warm-up, and its REINFORCE GAN likewise from
 results/coco/es_reinforce_dense_runs/gan-s<seed>/config.json (runs/bench/coco-es_reinforce_dense,
-where scripts.bench.seeds trains it). Each GAN gets its ratio model (fit-ratio's
-defaults, seeded). Points: the MLE over the decoders, each GAN over the GAN temperatures, and the
-token-level guide (G = 1) of each at the guide temperatures. All are judged by the COCO judge
+where scripts.bench.seeds trains it). The MLE and the GAN each get their ratio model (fit-ratio's
+defaults, seeded). Points: the MLE over the decoders, each GAN over the GAN temperatures, the
+token-level guide (G = 1) of the MLE and the GAN at the guide temperatures, and the MLE run the
+REINFORCE GAN started from at the GAN temperatures (reinforce_start: a warm-up rebuilt in another
+session need not be bit-identical to the one the seed's MLE points were judged from, so the REINFORCE
+GAN is also set against its own start; every variant records its warm-up's digest). All are judged by the COCO judge
 (fitted on the 10,000 training captions into runs/judges/coco; fitted here if missing).
 
     .venv/bin/python -m scripts.bench.judges_coco [--seeds 0,1,2] [--num 2000]
@@ -30,7 +33,7 @@ from scripts.bench.keep import PRETRAINED, WARMUP, sealed_digest
 
 RECORDS = ROOT / "results/coco/cpu_es_runs"
 RUNS = ROOT / "runs/bench/coco-cpu_es"
-VARIANTS = ("mle", "gan", "mle_guide", "gan_guide", "reinforce")
+VARIANTS = ("mle", "gan", "mle_guide", "gan_guide", "reinforce", "reinforce_start")
 GANS = {"gan": "cpu_es", "reinforce": "es_reinforce_dense"}     # variant: the benchmark name its run is kept under
 SEED = 12345            # the sampling seed of every point, as scripts.bench.seeds scores
 
@@ -79,12 +82,13 @@ def with_ratio(run_dir: Path, seed: int) -> dict:
 
 def variant_points(name: str, run_dir: Path, args, judged: dict) -> list[dict]:
     """The judged points of one variant: mle over the decoders, gan over its temperatures, *_guide
-    the token-level guide at G = 1 at the guide temperatures, reinforce as gan."""
+    the token-level guide at G = 1 at the guide temperatures, reinforce as gan, reinforce_start: the
+    MLE run the REINFORCE GAN started from, at the GAN temperatures (its paired baseline)."""
     from seqgan_gumbel.evaluation import sweep_run
 
     if name == "mle":
         return sweep_run(run_dir, args.temperatures, args.num, SEED, 4, top_ks=args.top_k, top_ps=args.top_p, **judged)[1]
-    if name in GANS:
+    if name in GANS or name == "reinforce_start":
         return sweep_run(run_dir, args.gan_temperatures, args.num, SEED, 4, **judged)[1]
     return sweep_run(run_dir, args.guide_temperatures, args.num, SEED, 4, strengths=[1.0], **judged)[1]
 
@@ -147,12 +151,14 @@ def main() -> None:
     if "real" not in result:
         test = read_text_lines(ROOT.parent / "shared/data/coco/test.txt", "test text", keep_empty=False)
         result["real"] = real_rows(judge, train, test, args.num)
-    wanted = [n for n in VARIANTS if n in args.variants or (n.endswith("_guide") and "guide" in args.variants)]
+    wanted = [n for n in VARIANTS if n in args.variants or (n.endswith("_guide") and "guide" in args.variants)
+              or (n == "reinforce_start" and "reinforce" in args.variants)]
     for seed in args.seeds:
         done = result["seeds"].setdefault(str(seed), {})
         t0 = time.perf_counter()
         dirs = {}
-        dirs["mle"], done["warmup"] = mle_run(seed)
+        dirs["mle"], warmup = mle_run(seed)
+        done.setdefault("warmup", warmup)           # the warm-up the seed's first points were judged from
         if {"gan", "gan_guide"} & set(wanted) - set(done):
             dirs["gan"] = gan_run(seed, dirs["mle"])
         if "reinforce" in set(wanted) - set(done):
@@ -162,12 +168,13 @@ def main() -> None:
                 print(f"coco seed {seed} {name}: already in {out}; skipped")
                 continue
             t1 = time.perf_counter()
-            run_dir = dirs[name.split("_")[0]]
+            run_dir = dirs["mle" if name == "reinforce_start" else name.split("_")[0]]
             if name.endswith("_guide"):
                 done.setdefault("ratio", {})[name] = with_ratio(run_dir, seed)
             done[name] = variant_points(name, run_dir, args, judged)
             done[f"{name}_wall_s"] = time.perf_counter() - t1
             done[f"{name}_judge_validation_nll"] = nll
+            done[f"{name}_warmup"] = warmup          # a warm-up rebuilt again need not be the first one
             _print(done[name])
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

@@ -112,7 +112,7 @@ def judges_arith() -> str:
 
 
 NAMES = {"mle": "MLE", "gan": "GAN", "mle_guide": "MLE + guide, G = 1", "gan_guide": "GAN + guide, G = 1",
-         "reinforce": "REINFORCE GAN (dense rewards)"}
+         "reinforce_start": "MLE the REINFORCE GAN started from", "reinforce": "REINFORCE GAN (dense rewards)"}
 # The planes (x: lower is better, y: higher is better) in which a point is set against the MLE's decoders.
 PLANES = {"BLEU-4 / Self-BLEU-4": lambda r: (r["self_bleu4"], r["bleu4"]),
           "LM score / reverse-LM": lambda r: (r["reverse_lm"], -r["lm_score"])}
@@ -163,6 +163,7 @@ def judges_coco() -> str:
     table = ("| point | BLEU-4 | Self-BLEU-4 | LM score | reverse-LM | MAUVE | Fréchet |\n|---|---|---|---|---|---|---|\n"
              + "\n".join(rows))
     gaps = _gaps(d)
+    paired = _paired(d)
     better = ("| point | " + " | ".join(f"above the MLE decoders: {p}" for p in [*PLANES, "MAUVE"]) + " |\n|---|---|---|---|\n"
               + "\n".join(f"| {label} | " + " | ".join(_signif(g[p]) for p in [*PLANES, "MAUVE"]) + " |"
                           for label, g in gaps.items()))
@@ -172,7 +173,26 @@ def judges_coco() -> str:
             + "\n\nPer seed, against that seed's MLE decoders: BLEU-4 above their frontier at the same Self-BLEU-4; "
             "the LM score below their frontier at the same reverse-LM score (nats; the frontier: decoders no other "
             "beats on both, joined by straight lines, held flat beyond its ends); MAUVE above their best. "
-            "Bold: more than two standard errors above.")
+            "Bold: more than two standard errors above." + paired)
+
+
+def _paired(d: dict) -> str:
+    """The REINFORCE GAN against the MLE run it started from (the same rebuilt warm-up), per seed at
+    each GAN temperature: its change in every figure."""
+    keys = ("bleu4", "self_bleu4", "lm_score", "reverse_lm", "mauve")
+    diffs: dict[float, dict[str, list[float]]] = {}
+    for seed in d["seeds"].values():
+        start = {r["temperature"]: r for r in seed.get("reinforce_start", [])}
+        for r in seed.get("reinforce", []):
+            if r["temperature"] in start:
+                row = diffs.setdefault(r["temperature"], {k: [] for k in keys})
+                for k in keys:
+                    row[k].append(r[k] - start[r["temperature"]][k])
+    if not diffs:
+        return ""
+    return ("\n\nThe REINFORCE GAN minus the MLE run it started from (the same warm-up), per seed: "
+            + "; ".join(f"T = {t:g}: " + ", ".join(f"{k} {mean_se_text(v[k], sign=True)}" for k in keys)
+                        + f" ({len(v['bleu4'])} seed(s))" for t, v in sorted(diffs.items())) + ".")
 
 
 def _signif(values: list[float]) -> str:
