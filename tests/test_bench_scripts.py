@@ -751,4 +751,19 @@ def test_coco_judges_table_gives_the_reinforce_gans_change_from_the_run_it_start
                                                           "judge_validation_nll": 3.5})
     text = rj.judges_coco()
     assert "| MLE the REINFORCE GAN started from, T = 1 | 0.250 ± 0.000 |" in text
-    assert "T = 1: bleu4 +0.020 ± 0.010, self_bleu4 +0.000 ± 0.000, lm_score -0.020 ± 0.010" in text
+    assert "| REINFORCE GAN (dense rewards) | 1 | 2 | +0.020 ± 0.010 | +0.000 ± 0.000 | -0.020 ± 0.010 |" in text
+
+
+def test_coco_judges_table_keeps_points_of_a_refitted_judge_off_the_frontier_and_says_so(monkeypatch):
+    rj = _module("render.judges")
+    figures = ("bleu4", "self_bleu4", "lm_score", "reverse_lm", "mauve", "frechet")
+    row = dict(zip(figures, (0.25, 0.40, 3.2, 3.8, 0.95, 1.0)), temperature=1.0)
+    seeds = {"0": {"mle": [row], "gan": [row], "reinforce": [row], "reinforce_start": [row],
+                   "reinforce_judge_validation_nll": 3.7512, "reinforce_start_judge_validation_nll": 3.7512}}
+    d = {"seeds": seeds, "num": 100, "judge": "abc", "judge_validation_nll": 3.7528}
+    monkeypatch.setattr(rj, "load_result", lambda path: d)
+    assert set(rj._gaps(d)) == {"GAN, T = 1"}
+    text = rj.judges_coco()
+    assert "validation NLL 3.7512 against 3.7528" in text and "REINFORCE GAN (dense rewards)" in text
+    seeds["0"]["reinforce_judge_validation_nll"] = 3.7528            # the same judge: on the frontier table again
+    assert set(rj._gaps(d)) == {"GAN, T = 1", "REINFORCE GAN (dense rewards), T = 1"}

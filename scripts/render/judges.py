@@ -142,12 +142,20 @@ def _gaps(d: dict) -> dict[str, dict[str, list[float]]]:
         if not mle:
             continue
         for variant in ("gan", "mle_guide", "gan_guide", "reinforce"):
+            if _refitted(d, seed, variant):          # another judge's figures: not set against these decoders
+                continue
             for r in seed.get(variant, []):
                 gaps = out.setdefault(_label(variant, r), {})
                 for plane, xy in PLANES.items():
                     gaps.setdefault(plane, []).append(frontier_gap([xy(m) for m in mle], *xy(r)))
                 gaps.setdefault("MAUVE", []).append(r["mauve"] - max(m["mauve"] for m in mle))
     return out
+
+
+def _refitted(d: dict, seed: dict, variant: str) -> bool:
+    """Whether the variant's points of this seed were judged by a judge refitted with other weights
+    (the same digest, another validation NLL) than the file's first."""
+    return seed.get(f"{variant}_judge_validation_nll", d["judge_validation_nll"]) != d["judge_validation_nll"]
 
 
 def judges_coco() -> str:
@@ -164,6 +172,14 @@ def judges_coco() -> str:
              + "\n".join(rows))
     gaps = _gaps(d)
     paired = _paired(d)
+    refits = sorted({(v[: -len("_judge_validation_nll")], seed[v]) for seed in d["seeds"].values() for v in seed
+                     if v.endswith("_judge_validation_nll") and seed[v] != d["judge_validation_nll"]})
+    if refits:
+        paired += (" Judged by the judge refitted in a later session (same data and settings, other weights: validation NLL "
+                   + ", ".join(sorted({f"{nll:.4f}" for _, nll in refits})) + f" against {d['judge_validation_nll']:.4f}): "
+                   + ", ".join(sorted({NAMES[v] for v, _ in refits}))
+                   + "; their LM and reverse-LM scores and MAUVE compare with each other, not with the rows judged "
+                   "before, and they are left out of the frontier table.")
     better = ("| point | " + " | ".join(f"above the MLE decoders: {p}" for p in [*PLANES, "MAUVE"]) + " |\n|---|---|---|---|\n"
               + "\n".join(f"| {label} | " + " | ".join(_signif(g[p]) for p in [*PLANES, "MAUVE"]) + " |"
                           for label, g in gaps.items()))
@@ -176,23 +192,36 @@ def judges_coco() -> str:
             "Bold: more than two standard errors above." + paired)
 
 
+PAIRS = (("gan", "mle"), ("reinforce", "reinforce_start"))     # each GAN and the MLE run it started from
+
+
+def _plain(r: dict) -> bool:
+    """A point of the temperature alone (no top-k, no nucleus)."""
+    return not r.get("top_k") and r.get("top_p", 1.0) >= 1.0
+
+
 def _paired(d: dict) -> str:
-    """The REINFORCE GAN against the MLE run it started from (the same rebuilt warm-up), per seed at
-    each GAN temperature: its change in every figure."""
+    """Each GAN against the MLE run it started from (the same warm-up, judged by the same judge), per
+    seed at each GAN temperature: a table of its change in every figure."""
     keys = ("bleu4", "self_bleu4", "lm_score", "reverse_lm", "mauve")
-    diffs: dict[float, dict[str, list[float]]] = {}
-    for seed in d["seeds"].values():
-        start = {r["temperature"]: r for r in seed.get("reinforce_start", [])}
-        for r in seed.get("reinforce", []):
-            if r["temperature"] in start:
-                row = diffs.setdefault(r["temperature"], {k: [] for k in keys})
-                for k in keys:
-                    row[k].append(r[k] - start[r["temperature"]][k])
-    if not diffs:
+    rows = []
+    for gan, start_name in PAIRS:
+        diffs: dict[float, dict[str, list[float]]] = {}
+        for seed in d["seeds"].values():
+            start = {r["temperature"]: r for r in seed.get(start_name, []) if _plain(r)}
+            for r in seed.get(gan, []):
+                if r["temperature"] in start:
+                    row = diffs.setdefault(r["temperature"], {k: [] for k in keys})
+                    for k in keys:
+                        row[k].append(r[k] - start[r["temperature"]][k])
+        rows += [f"| {NAMES[gan]} | {t:g} | {len(v['bleu4'])} | " + " | ".join(mean_se_text(v[k], sign=True) for k in keys)
+                 + " |" for t, v in sorted(diffs.items())]
+    if not any(r.startswith(f"| {NAMES['reinforce']} ") for r in rows):
         return ""
-    return ("\n\nThe REINFORCE GAN minus the MLE run it started from (the same warm-up), per seed: "
-            + "; ".join(f"T = {t:g}: " + ", ".join(f"{k} {mean_se_text(v[k], sign=True)}" for k in keys)
-                        + f" ({len(v['bleu4'])} seed(s))" for t, v in sorted(diffs.items())) + ".")
+    return ("\n\n| GAN minus the MLE run it started from (same seed, warm-up and judge) | T | seeds | BLEU-4 | Self-BLEU-4 "
+            "| LM score | reverse-LM | MAUVE |\n|---|---|---|---|---|---|---|---|\n" + "\n".join(rows)
+            + "\n\nMean ± standard error of the per-seed differences. Lower LM score and reverse-LM are better, "
+            "higher BLEU-4 and MAUVE; a lower Self-BLEU-4 is more diverse.")
 
 
 def _signif(values: list[float]) -> str:
