@@ -712,7 +712,12 @@ def test_the_reverse_sizes_study_counts_the_pairs_of_temperatures_the_reverse_lm
     for n, scores in ((1000, (7.40, 7.38, 7.39)), (4000, (7.37, 7.35, 7.38))):
         for t, score, truth in zip((0.85, 1.0, 1.2), scores, (5.81, 5.75, 5.82)):
             fits[rs.key(t, n, 0)] = {"temperature": t, "n": n, "seed": 0, "nll_test": truth, "reverse_lm": score}
-    small, large = rs.summary(fits)
+    for t, score, truth in zip((0.85, 1.0, 1.2), (7.30, 7.28, 7.31), (5.81, 5.75, 5.82)):    # stopped on real text
+        fits[rs.key(t, 1000, 0, "real")] = {"temperature": t, "n": 1000, "seed": 0, "stop": "real", "nll_test": truth,
+                                             "reverse_lm": score}
+    assert rs.key(1.0, 1000, 0) == "T=1 N=1000 seed=0" and rs.key(1.0, 1000, 0, "real").endswith(" stop=real")
+    small, large, real = rs.summary(fits)
+    assert (real["stop"], real["n"], real["pairs_ordered_as_truth"]) == ("real", 1000, 3) and small["stop"] == "samples"
     # truth orders 1 < 0.85 < 1.2; at N=1000 the reverse LM has 1.2 ahead of 0.85 (one pair of three wrong)
     assert (small["n"], small["pairs_ordered_as_truth"], small["pairs"]) == (1000, 2, 3)
     assert (large["n"], large["pairs_ordered_as_truth"]) == (4000, 3)

@@ -210,3 +210,25 @@ def test_judge_fit_then_evaluate_and_sweep_find_it(tmp_path, capsys):
             code = stop.code
         err = capsys.readouterr().err
         assert code == 2 and words in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_the_reverse_lm_stopped_on_real_lines_trains_on_every_sample(monkeypatch):
+    lines = [f"w{i % 7} w{i % 5} w{i % 3}" for i in range(40)]
+    judge = fit_judge(lines, None, JudgeConfig(lm=LMRecipe(emb_dim=8, hidden_dim=8, layers=1, max_epochs=1),
+                                               reverse=LMRecipe(emb_dim=8, hidden_dim=8, layers=1, max_epochs=1)))
+    seen = []
+    real_fit = lm.fit
+
+    def spy(vocab, train, valid, recipe, *a):
+        seen.append((len(train), valid))
+        return real_fit(vocab, train, valid, recipe, *a)
+
+    monkeypatch.setattr(lm, "fit", spy)
+    samples, real = lines[:30], lines[30:36]
+    judge.reverse_lm(samples, lines[36:])
+    assert seen[-1][0] == 27                                   # 10% of the samples held out to stop the fit
+    out = judge.reverse_lm(samples, lines[36:], stop_on=real)
+    assert seen[-1][0] == 30 and torch.equal(seen[-1][1], judge.ids(real, judge.config.reverse.max_len))
+    assert out["reverse_lm_epochs"] == 1
+    with pytest.raises(UserError, match="stopping text is empty"):
+        judge.reverse_lm(samples, lines[36:], stop_on=[])

@@ -15,8 +15,13 @@ The reverse LM reads the samples in the vocabulary of a judge fitted on the orac
 1, 10,000 lines: the check's judge's training text, so its vocabulary); only that vocabulary and the
 reverse recipe are used, so the judge LM itself is fitted for one epoch (--judge-epochs).
 
+--stop-on real tests the mechanism the first run points to (the fit stops sooner on hotter
+samples): the reverse LM trains on every sample and is stopped, its epoch picked, by its NLL on
+2,000 other real oracle samples (seed 3) instead of on held-out samples; those fits are kept beside
+the others (keys ending " stop=real").
+
     .venv/bin/python -m scripts.bench.reverse_sizes [--sizes 5000,10000,20000,40000]
-        [--temperatures 0.85,1,1.2] [--seeds 0] [--threads 1]
+        [--temperatures 0.85,1,1.2] [--seeds 0] [--stop-on samples|real] [--threads 1]
 
 Writes results/judges/reverse_sizes.json after every fit (a fit already there is skipped, so a
 stopped run goes on); the judge stays in runs/judges/oracle-vocab (weights are not kept in git).
@@ -47,23 +52,23 @@ def _text(ids) -> list[str]:
     return [" ".join(map(str, r)) for r in ids.tolist()]
 
 
-def key(t: float, n: int, seed: int) -> str:
-    return f"T={t:g} N={n} seed={seed}"
+def key(t: float, n: int, seed: int, stop: str = "samples") -> str:
+    return f"T={t:g} N={n} seed={seed}" + ("" if stop == "samples" else f" stop={stop}")
 
 
 def summary(fits: dict) -> list[dict]:
-    """Per N and seed: each temperature's reverse-LM score and the truth, and whether the reverse LM
-    orders every pair of temperatures as the truth does."""
+    """Per N, seed and what stopped the fit: each temperature's reverse-LM score and the truth, and
+    whether the reverse LM orders every pair of temperatures as the truth does."""
     groups: dict[tuple, dict] = {}
     for f in fits.values():
-        groups.setdefault((f["n"], f["seed"]), {})[f["temperature"]] = f
+        groups.setdefault((f.get("stop", "samples") != "samples", f["n"], f["seed"]), {})[f["temperature"]] = f
     out = []
-    for (n, seed), by_t in sorted(groups.items()):
+    for (real, n, seed), by_t in sorted(groups.items()):
         ts = sorted(by_t)
         pairs = [(a, b) for i, a in enumerate(ts) for b in ts[i + 1:]]
         agree = sum((by_t[a]["reverse_lm"] < by_t[b]["reverse_lm"]) == (by_t[a]["nll_test"] < by_t[b]["nll_test"])
                     for a, b in pairs)
-        out.append({"n": n, "seed": seed, "temperatures": ts,
+        out.append({"n": n, "seed": seed, "stop": "real" if real else "samples", "temperatures": ts,
                     "reverse_lm": [by_t[t]["reverse_lm"] for t in ts], "nll_test": [by_t[t]["nll_test"] for t in ts],
                     "pairs_ordered_as_truth": agree, "pairs": len(pairs)})
     return out
@@ -75,6 +80,8 @@ def main() -> None:
     ap.add_argument("--sizes", type=_ints, default=[5000, 10000, 20000, 40000], help="samples a fit (comma-separated)")
     ap.add_argument("--temperatures", type=_floats, default=[0.85, 1.0, 1.2])
     ap.add_argument("--seeds", type=_ints, default=[0], help="seeds of the reverse LM's fit")
+    ap.add_argument("--stop-on", choices=("samples", "real"), default="samples",
+                    help="what stops the fit: held-out samples (the package's recipe) or other real oracle samples")
     ap.add_argument("--judge", default=str(ROOT / "runs/judges/oracle-vocab"))
     ap.add_argument("--judge-epochs", type=int, default=1)
     ap.add_argument("--threads", type=int, default=1)
@@ -95,9 +102,10 @@ def main() -> None:
                       JudgeConfig(lm=LMRecipe(max_epochs=args.judge_epochs)), out=args.judge)
     test_ids = oracle.sample(2000, 20, seed=2)
     test = _text(test_ids)
+    stop_on = _text(oracle.sample(2000, 20, seed=3)) if args.stop_on == "real" else None
     done = json.loads(out.read_text())["fits"] if out.is_file() else {}
     for t in args.temperatures:
-        todo = [(n, s) for n in sorted(args.sizes) for s in args.seeds if key(t, n, s) not in done]
+        todo = [(n, s) for n in sorted(args.sizes) for s in args.seeds if key(t, n, s, args.stop_on) not in done]
         if not todo:
             continue
         samples = _text(oracle.sample(max(args.sizes), 20, seed=10, temperature=t))
@@ -106,11 +114,12 @@ def main() -> None:
             recipe = Judge(judge.directory, replace(judge.config, reverse=replace(judge.config.reverse, seed=seed)),
                            judge.vocab, judge.model, judge.info)
             t0 = time.perf_counter()
-            fit = {"temperature": t, "n": n, "seed": seed, "nll_test": truth,
-                   **recipe.reverse_lm(samples[:n], test), "wall_s": time.perf_counter() - t0, "threads": args.threads}
+            fit = {"temperature": t, "n": n, "seed": seed, "stop": args.stop_on, "nll_test": truth,
+                   **recipe.reverse_lm(samples[:n], test, stop_on), "wall_s": time.perf_counter() - t0,
+                   "threads": args.threads}
             print({k: round(v, 4) if isinstance(v, float) else v for k, v in fit.items()}, flush=True)
 
-            def add(result: dict, k: str = key(t, n, seed), fit: dict = fit) -> dict:
+            def add(result: dict, k: str = key(t, n, seed, args.stop_on), fit: dict = fit) -> dict:
                 result["fits"][k] = fit
                 result["summary"] = summary(result["fits"])
                 return result
@@ -118,7 +127,7 @@ def main() -> None:
             update_json(out, lambda: {"oracle": Path(args.oracle).name, "test": len(test), "sample_seed": 10,
                                       "reverse_recipe": judge.info["config"]["reverse"], "fits": {}}, add)
     for s in summary(json.loads(out.read_text())["fits"]) if out.is_file() else []:
-        print(f"N={s['n']} seed {s['seed']}: {s['pairs_ordered_as_truth']}/{s['pairs']} pairs ordered as the truth; "
+        print(f"N={s['n']} seed {s['seed']} stopped on {s['stop']}: {s['pairs_ordered_as_truth']}/{s['pairs']} pairs ordered as the truth; "
               + ", ".join(f"T={t:g} {r:.4f} (truth {v:.4f})" for t, r, v in zip(s["temperatures"], s["reverse_lm"],
                                                                                    s["nll_test"])))
 

@@ -125,13 +125,17 @@ class Judge:
 
         return last_states(self.model, self.ids(lines), self.vocab.pad)
 
-    def reverse_lm(self, samples: list[str], test: list[str]) -> dict:
+    def reverse_lm(self, samples: list[str], test: list[str], stop_on: list[str] | None = None) -> dict:
         """A fresh LM of the reverse recipe fitted on the samples (a share held out to stop it), in
-        the judge's vocabulary; {"reverse_lm": its NLL per token of the real test text, ...}."""
+        the judge's vocabulary; {"reverse_lm": its NLL per token of the real test text, ...}.
+        stop_on: real lines other than the test text whose NLL stops the fit and picks its epoch
+        instead; every sample is then trained on."""
         from seqgan_gumbel.evaluation.lm import fit, mean_nll
 
         recipe = self.config.reverse
-        kept, held = _split(samples, self.config.reverse_validation, recipe.seed)
+        if stop_on is not None and not stop_on:
+            raise UserError("the reverse LM's stopping text is empty; give some real lines or none")
+        kept, held = (samples, stop_on) if stop_on else _split(samples, self.config.reverse_validation, recipe.seed)
         model, history = fit(self.vocab, self.ids(kept, recipe.max_len), self.ids(held, recipe.max_len), recipe)
         return {"reverse_lm": mean_nll(model, self.ids(test, recipe.max_len), self.vocab.pad),
                 "reverse_lm_epochs": len(history)}
