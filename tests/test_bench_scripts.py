@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import pytest
+import torch
 
 from conftest import ROOT
 
@@ -370,8 +371,13 @@ def test_run_pieces_add_up_over_stops_and_mark_the_stopped_one(tmp_path):
         with rp.piece(out, "cpu") as record:
             record["wall_s"] = -1       # overwritten: the piece's own clock decides
             raise KeyboardInterrupt
-    with rp.piece(out, "cpu"):
-        pass
+    threads = torch.get_num_threads()
+    try:
+        with rp.piece(out, "cpu"):
+            torch.set_num_threads(1 if threads > 1 else 2)      # as a trainer sets train.threads
+        assert rp.pieces(out)[-1]["machine"].split(", ")[1] == f"{torch.get_num_threads()} torch threads"
+    finally:
+        torch.set_num_threads(threads)
     got = rp.pieces(out)
     assert [p.get("stopped", False) for p in got] == [True, False]
     assert all(p["device"] == "cpu" and p["machine"].endswith("CPU") and p["wall_s"] >= 0 for p in got)

@@ -52,6 +52,7 @@ def piece(out: Path, device: str):
         raise
     finally:
         record["wall_s"] = round(time.perf_counter() - t0, 1)
+        record["machine"] = machine(device)          # now: the block (a trainer) sets its own threads
         record["load"] = load_average()
         if out.is_dir():
             (out / PIECES).write_text(json.dumps(pieces(out) + [record], indent=1) + "\n")
