@@ -38,7 +38,8 @@ GANS = {"gan": "cpu_es", "reinforce": "es_reinforce_dense"}     # variant: the b
 SEED = 12345            # the sampling seed of every point, as scripts.bench.seeds scores
 
 
-def _numbers(kind):
+def numbers(kind):
+    """An argparse type: a comma-separated list of kind."""
     return lambda text: [kind(x) for x in text.split(",") if x.strip()]
 
 
@@ -124,13 +125,13 @@ def main() -> None:
     from seqgan_gumbel.metrics import read_text_lines
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--seeds", type=_numbers(int), default=[0, 1, 2])
+    ap.add_argument("--seeds", type=numbers(int), default=[0, 1, 2])
     ap.add_argument("--num", type=int, default=2000, help="samples per point (default 2000)")
-    ap.add_argument("--temperatures", type=_numbers(float), default=[0.7, 0.85, 1.0, 1.15])
-    ap.add_argument("--top-k", type=_numbers(int), default=[10, 40])
-    ap.add_argument("--top-p", type=_numbers(float), default=[0.8, 0.9, 0.95])
-    ap.add_argument("--gan-temperatures", type=_numbers(float), default=[0.85, 1.0])
-    ap.add_argument("--guide-temperatures", type=_numbers(float), default=[1.0])
+    ap.add_argument("--temperatures", type=numbers(float), default=[0.7, 0.85, 1.0, 1.15])
+    ap.add_argument("--top-k", type=numbers(int), default=[10, 40])
+    ap.add_argument("--top-p", type=numbers(float), default=[0.8, 0.9, 0.95])
+    ap.add_argument("--gan-temperatures", type=numbers(float), default=[0.85, 1.0])
+    ap.add_argument("--guide-temperatures", type=numbers(float), default=[1.0])
     ap.add_argument("--variants", type=lambda x: x.split(","), default=["mle", "gan", "guide", "reinforce"])
     ap.add_argument("--judge", default=str(ROOT / "runs/judges/coco"))
     ap.add_argument("--out", default=str(ROOT / "results/judges/coco.json"))

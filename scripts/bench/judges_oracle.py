@@ -34,7 +34,8 @@ RUNS = ROOT / "runs/bench/oracle-cpu_es"
 JUDGED = ("judge", "lm_score", "lm_unknown", "reverse_lm", "reverse_lm_epochs", "mauve", "frechet")
 
 
-def _text(ids) -> list[str]:
+def as_lines(ids) -> list[str]:
+    """Token-id rows as text lines, ids joined by spaces (how the judges read oracle samples)."""
     return [" ".join(map(str, r)) for r in ids.tolist()]
 
 
@@ -99,7 +100,7 @@ def main() -> None:
     oracle = load_oracle(args.oracle)
     t0 = time.perf_counter()
     config = JudgeConfig(lm=LMRecipe(max_epochs=args.epochs))
-    judge = fit_judge(_text(oracle.sample(args.train, 20, seed=1)), None, config, out=args.judge, progress=True)
+    judge = fit_judge(as_lines(oracle.sample(args.train, 20, seed=1)), None, config, out=args.judge, progress=True)
     if args.runs:          # the runs' held-out samples (oracle seed 0: the same in every run)
         from seqgan_gumbel.metrics import read_text_lines
 
@@ -107,17 +108,17 @@ def main() -> None:
         test_ids = torch.tensor([[int(w) for w in line.split()] for line in test])
     else:
         test_ids = oracle.sample(2000, 20, seed=2)
-        test = _text(test_ids)
+        test = as_lines(test_ids)
     rows = []
     for label, t, draw, held_out in _generators(oracle):
         ids = draw(args.num, 10)
         row = {"generator": label, "temperature": t, "nll_oracle": oracle.nll(ids), "nll_test": held_out(test_ids)}
-        rows.append(row | judge.figures(_text(ids), test, ("lm", "reverse", "mauve")))
+        rows.append(row | judge.figures(as_lines(ids), test, ("lm", "reverse", "mauve")))
         print({k: round(v, 4) if isinstance(v, float) else v for k, v in rows[-1].items()}, flush=True)
     for row in _trained(args.runs, args.run_temperatures, args.num, judge):
         rows.append(row)
         print({k: round(v, 4) if isinstance(v, float) else v for k, v in row.items()}, flush=True)
-    real = judge.figures(_text(oracle.sample(args.num, 20, seed=11)), test, ("lm", "reverse", "mauve"))
+    real = judge.figures(as_lines(oracle.sample(args.num, 20, seed=11)), test, ("lm", "reverse", "mauve"))
     result = {"judge": judge.digest[:16], "judge_epochs": judge.info["epochs"], "judge_best_epoch": judge.info["best_epoch"],
               "judge_max_epochs": args.epochs, "judge_validation_nll": judge.info["validation_nll"], "judge_train": args.train,
               "num": args.num, "test": len(test), "runs": args.runs, "rows": rows, "real_data": real,

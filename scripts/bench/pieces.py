@@ -43,7 +43,7 @@ def piece(out: Path, device: str):
     """Time the block as one piece of the run in out and append it to out's record once the block
     ends, normally or not: a piece stopped by a signal (or any error) is marked stopped and still
     counts its time. Nothing is written while out does not exist (the run never started)."""
-    record = {"device": device, "machine": machine(device), "date": time.strftime("%Y-%m-%d %H:%M")}
+    record = {"device": device, "date": time.strftime("%Y-%m-%d %H:%M")}
     t0 = time.perf_counter()
     try:
         yield record
@@ -52,7 +52,7 @@ def piece(out: Path, device: str):
         raise
     finally:
         record["wall_s"] = round(time.perf_counter() - t0, 1)
-        record["machine"] = machine(device)          # now: the block (a trainer) sets its own threads
+        record["machine"] = machine(device)          # at the end: the block (a trainer) sets its own threads
         record["load"] = load_average()
         if out.is_dir():
             (out / PIECES).write_text(json.dumps(pieces(out) + [record], indent=1) + "\n")

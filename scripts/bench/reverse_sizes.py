@@ -35,21 +35,11 @@ from dataclasses import replace
 from pathlib import Path
 
 from scripts import ROOT
+from scripts.bench.judges_coco import numbers
+from scripts.bench.judges_oracle import as_lines
 from scripts.bench.locked import update_json
 
 OUT = ROOT / "results/judges/reverse_sizes.json"
-
-
-def _floats(text: str) -> list[float]:
-    return [float(v) for v in text.split(",") if v]
-
-
-def _ints(text: str) -> list[int]:
-    return [int(v) for v in text.split(",") if v]
-
-
-def _text(ids) -> list[str]:
-    return [" ".join(map(str, r)) for r in ids.tolist()]
 
 
 def key(t: float, n: int, seed: int, stop: str = "samples") -> str:
@@ -77,9 +67,9 @@ def summary(fits: dict) -> list[dict]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--oracle", default=str(ROOT.parent / "shared/data/oracle/seqgan_oracle_lstm.npz"))
-    ap.add_argument("--sizes", type=_ints, default=[5000, 10000, 20000, 40000], help="samples a fit (comma-separated)")
-    ap.add_argument("--temperatures", type=_floats, default=[0.85, 1.0, 1.2])
-    ap.add_argument("--seeds", type=_ints, default=[0], help="seeds of the reverse LM's fit")
+    ap.add_argument("--sizes", type=numbers(int), default=[5000, 10000, 20000, 40000], help="samples a fit (comma-separated)")
+    ap.add_argument("--temperatures", type=numbers(float), default=[0.85, 1.0, 1.2])
+    ap.add_argument("--seeds", type=numbers(int), default=[0], help="seeds of the reverse LM's fit")
     ap.add_argument("--stop-on", choices=("samples", "real"), default="samples",
                     help="what stops the fit: held-out samples (the package's recipe) or other real oracle samples")
     ap.add_argument("--judge", default=str(ROOT / "runs/judges/oracle-vocab"))
@@ -98,17 +88,17 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     out = Path(args.out)
     oracle = load_oracle(args.oracle)
-    judge = fit_judge(_text(oracle.sample(10_000, 20, seed=1)), None,
+    judge = fit_judge(as_lines(oracle.sample(10_000, 20, seed=1)), None,
                       JudgeConfig(lm=LMRecipe(max_epochs=args.judge_epochs)), out=args.judge)
     test_ids = oracle.sample(2000, 20, seed=2)
-    test = _text(test_ids)
-    stop_on = _text(oracle.sample(2000, 20, seed=3)) if args.stop_on == "real" else None
+    test = as_lines(test_ids)
+    stop_on = as_lines(oracle.sample(2000, 20, seed=3)) if args.stop_on == "real" else None
     done = json.loads(out.read_text())["fits"] if out.is_file() else {}
     for t in args.temperatures:
         todo = [(n, s) for n in sorted(args.sizes) for s in args.seeds if key(t, n, s, args.stop_on) not in done]
         if not todo:
             continue
-        samples = _text(oracle.sample(max(args.sizes), 20, seed=10, temperature=t))
+        samples = as_lines(oracle.sample(max(args.sizes), 20, seed=10, temperature=t))
         truth = float(oracle.sequence_nll(test_ids, temperature=t).sum() / test_ids.numel())
         for n, seed in todo:
             recipe = Judge(judge.directory, replace(judge.config, reverse=replace(judge.config.reverse, seed=seed)),

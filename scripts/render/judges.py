@@ -172,8 +172,8 @@ def judges_coco() -> str:
              + "\n".join(rows))
     gaps = _gaps(d)
     paired = _paired(d)
-    refits = sorted({(v[: -len("_judge_validation_nll")], seed[v]) for seed in d["seeds"].values() for v in seed
-                     if v.endswith("_judge_validation_nll") and seed[v] != d["judge_validation_nll"]})
+    refits = {(v, seed[f"{v}_judge_validation_nll"]) for seed in d["seeds"].values() for v in NAMES
+              if _refitted(d, seed, v)}
     if refits:
         paired += (" Judged by the judge refitted in a later session (same data and settings, other weights: validation NLL "
                    + ", ".join(sorted({f"{nll:.4f}" for _, nll in refits})) + f" against {d['judge_validation_nll']:.4f}): "
@@ -204,19 +204,20 @@ def _paired(d: dict) -> str:
     """Each GAN against the MLE run it started from (the same warm-up, judged by the same judge), per
     seed at each GAN temperature: a table of its change in every figure."""
     keys = ("bleu4", "self_bleu4", "lm_score", "reverse_lm", "mauve")
-    rows = []
+    rows, paired = [], set()
     for gan, start_name in PAIRS:
         diffs: dict[float, dict[str, list[float]]] = {}
         for seed in d["seeds"].values():
             start = {r["temperature"]: r for r in seed.get(start_name, []) if _plain(r)}
             for r in seed.get(gan, []):
                 if r["temperature"] in start:
+                    paired.add(gan)
                     row = diffs.setdefault(r["temperature"], {k: [] for k in keys})
                     for k in keys:
                         row[k].append(r[k] - start[r["temperature"]][k])
         rows += [f"| {NAMES[gan]} | {t:g} | {len(v['bleu4'])} | " + " | ".join(mean_se_text(v[k], sign=True) for k in keys)
                  + " |" for t, v in sorted(diffs.items())]
-    if not any(r.startswith(f"| {NAMES['reinforce']} ") for r in rows):
+    if "reinforce" not in paired:             # the GAN's rows alone are in the frontier table already
         return ""
     return ("\n\n| GAN minus the MLE run it started from (same seed, warm-up and judge) | T | seeds | BLEU-4 | Self-BLEU-4 "
             "| LM score | reverse-LM | MAUVE |\n|---|---|---|---|---|---|---|---|\n" + "\n".join(rows)
