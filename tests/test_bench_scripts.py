@@ -778,3 +778,22 @@ def test_coco_judges_table_keeps_points_of_a_refitted_judge_off_the_frontier_and
     assert "validation NLL 3.7512 against 3.7528" in text and "REINFORCE GAN (dense rewards)" in text
     seeds["0"]["reinforce_judge_validation_nll"] = 3.7528            # the same judge: on the frontier table again
     assert set(rj._gaps(d)) == {"GAN, T = 1", "REINFORCE GAN (dense rewards), T = 1"}
+
+
+def test_the_readme_headline_of_the_coco_judges_leaves_out_the_reverse_lm_that_misses_its_oracle_check(monkeypatch):
+    """Issue 30's rule: a judge that misranks where the truth is known is not published, so the headline
+    sets the GAN against the MLE decoders' frontier in BLEU-4 at the same Self-BLEU-4 (exact figures)."""
+    rj = _module("render.judges")
+    figures = ("bleu4", "self_bleu4", "lm_score", "reverse_lm", "mauve", "frechet")
+    mle = [dict(zip(figures, f), temperature=t) for t, f in ((0.85, (0.30, 0.50, 3.0, 4.0, 0.90, 1.0)),
+                                                             (1.0, (0.25, 0.40, 3.2, 3.8, 0.95, 1.0)))]
+    # Self-BLEU-4 0.45 lies halfway along the MLE's chord, where its BLEU-4 is 0.275: the GAN is 0.005 (+ shift) below
+    seeds = {s: {"mle": mle, "gan": [dict(zip(figures, (0.27 - shift, 0.45, 3.1, 3.9, 0.80, 1.0)), temperature=1.0)]}
+             for s, shift in (("0", 0.0), ("1", 0.01))}
+    monkeypatch.setattr(rj, "load_result", lambda path: {"seeds": seeds, "num": 100, "judge": "abc",
+                                                          "judge_validation_nll": 3.5})
+    table = rj.headline_judges()
+    header = table.splitlines()[0]
+    assert "reverse-LM" not in header and "BLEU-4 above the MLE decoders' frontier" in header
+    assert "| GAN, T = 1 | 0.265 ± 0.005 | 0.450 ± 0.000 | 3.100 ± 0.000 | 0.800 ± 0.000 | -0.010 ± 0.005 | -0.150 ± 0.000 |" in table
+    assert "| MLE, T = 1 | 0.250 ± 0.000 | 0.400 ± 0.000 | 3.200 ± 0.000 | 0.950 ± 0.000 | - | - |" in table
