@@ -60,7 +60,7 @@ def test_a_runs_clock_starts_at_its_adversarial_phase():
     assert clock(curve, "scratch") == [[0, 0.0], [50, 29.0], [100, 39.0], [150, 51.0]]
 
 
-def test_a_longer_run_of_an_estimator_is_a_row_of_its_own_set_against_the_relaxation(tmp_path):
+def test_a_longer_or_larger_batch_run_of_an_estimator_is_a_row_of_its_own_set_against_the_relaxation(tmp_path):
     est = importlib.import_module("scripts.render.estimators")
     figures = {"unique_ratio": 1.0, "nll_samples_ratio": 1.0, "wall_s": 10.0, "threads": 1}
 
@@ -79,6 +79,13 @@ def test_a_longer_run_of_an_estimator_is_a_row_of_its_own_set_against_the_relaxa
     se = (0.005 / 2 + 0.0003 / 3) ** 0.5          # each mean's variance: sample variance / seeds
     assert cells[2:4] == ["Gumbel-softmax relaxation, longer (its schedules stretched)", "3"]
     assert cells[8] == f"+0.110 ± {se:.3f}" and cells[10] == "300"      # 0.96 against the shorter run's 0.85
+    # ScratchGAN's batches: a row of the dense estimator's own, beside the longer one, set against the relaxation
+    write(tmp_path / "reinforce_dense_b512/arith.json", 100, [0.7, 0.8])
+    table = est.table("arith", tmp_path)
+    cells = [c.strip() for c in _row(table, "batches of 512").split("|")]
+    assert cells[2:4] == ["REINFORCE, dense rewards (ScratchGAN), batches of 512 (ScratchGAN's)", "2"]
+    assert cells[4] == "0.750 ± 0.050" and cells[8] == "-0.100 ± 0.071"     # both pairs 0.1 apart: se √(2 × 0.0025)
+    assert "longer" in _row(table, "longer")
 
 
 def test_the_coco_table_sets_each_gan_seed_against_its_own_mle_seeds_curve(tmp_path):

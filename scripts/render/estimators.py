@@ -42,11 +42,18 @@ def load(results: Path, grammar: str) -> dict[str, dict]:
     return out
 
 
-def load_longer(results: Path, grammar: str) -> dict[str, dict]:
-    """{estimator: its longer runs' result file for the grammar} (results/estimators/<estimator>_long/:
-    the same variant given more updates by --set train.adv_steps, its schedules stretched to match)."""
-    return {est: json.loads(path.read_text()) for est in ESTIMATORS
-            if (path := results / f"{est}_long" / f"{grammar}.json").is_file()}
+# Variants of an estimator's recipe, each in results/estimators/<estimator>_<suffix>/ (its own --set on
+# top of the estimator's): the label its rows carry.
+RECIPES = {"long": "longer (its schedules stretched)", "b512": "batches of 512 (ScratchGAN's)"}
+
+
+def load_recipes(results: Path, grammar: str) -> list[tuple[str, str, dict]]:
+    """(estimator, row label, result file) of every variant recipe measured on the grammar: the same
+    start trained with one change, such as more updates (train.adv_steps, its schedules stretched to
+    match) or ScratchGAN's large batches (train.batch_size=512)."""
+    return [(est, f"{ESTIMATORS[est]}, {label}", json.loads(path.read_text()))
+            for suffix, label in RECIPES.items() for est in ESTIMATORS
+            if (path := results / f"{est}_{suffix}" / f"{grammar}.json").is_file()]
 
 
 def run_updates(grammar: str, run: dict, seed: dict, sets: list[str]) -> int:
@@ -83,12 +90,11 @@ def table(grammar: str, results: Path = ROOT / "results/estimators") -> str:
     files = load(results, grammar)
     if not files:
         return f"(not measured yet: run python -m scripts.bench.grammar --grammars {grammar} --results results/estimators/ESTIMATOR)"
-    longer = load_longer(results, grammar)
+    recipes = load_recipes(results, grammar)
     rows = []
     for start, start_label in STARTS.items():
         base = files.get("gumbel", {}).get("runs", {}).get(start)
-        for est, d, label in [*((e, d, ESTIMATORS[e]) for e, d in files.items()),
-                              *((e, d, f"{ESTIMATORS[e]}, longer (its schedules stretched)") for e, d in longer.items())]:
+        for est, d, label in [*((e, d, ESTIMATORS[e]) for e, d in files.items()), *((e, d, label) for e, label, d in recipes)]:
             run = d["runs"].get(start)
             if not run:
                 continue
