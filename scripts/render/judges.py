@@ -315,5 +315,6 @@ def headline_judges() -> str:
             "every MLE decoder (temperature, top-k, top-p) of the same seed, at the same Self-BLEU-4. The reverse-LM "
             "score is not shown: it misses its check on the oracle. All points and planes: docs/results/judges.md.")
 
+
 if __name__ == "__main__":
     main()
