@@ -259,3 +259,36 @@ def test_a_run_with_averaging_and_lr_decay_resumes_bit_identical_and_saves_the_a
     assert all(torch.equal(a["generator"][k], a["average"]["weights"][k]) for k in a["generator"])
     assert not all(torch.equal(a["generator"][k], a["generator_trained"][k]) for k in a["generator"])
     assert (tmp_path / "full" / "samples.txt").read_text() == (tmp_path / "stopped" / "samples.txt").read_text()
+
+
+@pytest.mark.parametrize("z_dim", [0, 4])
+def test_the_relaxations_entropy_bonus_is_the_step_entropy_along_its_own_draws(z_dim):
+    """train.entropy_weight under the relaxation: the generator loss falls by the weight times the
+    batch's mean summed entropy of p(. | prefix) along the very sequences the critic reads (the
+    same latent codes), computed here independently by torch.distributions; and the bonus draws
+    nothing of its own, so the critic's batch is the one the run without it reads."""
+    from seqgan_gumbel.training import gstep
+    from seqgan_gumbel.training.trainer import Trainer
+
+    weight, seen = 0.5, []
+    trainers = [Trainer(load_config(None, TINY + ["train.mle_steps=0", f"generator.z_dim={z_dim}",
+                                                  f"train.entropy_weight={w}", "log.report=false"]),
+                        None, progress=False) for w in (0.0, weight)]
+    losses = []
+    for t in trainers:
+        forward = t.disc.forward
+        t.disc.forward = lambda x, forward=forward: seen.append(x.detach()) or forward(x)
+        torch.manual_seed(7)
+        losses.append(gstep.loss(t, 0.5))
+    plain, bonus = seen
+    assert torch.equal(plain, bonus)
+    t = trainers[1]
+    torch.manual_seed(7)
+    z = t.gen.draw_z(t.fakes.batch)                      # the loss's first draw
+    real = bonus.sum(-1) > 0                             # straight-through one-hots; zeros after the end
+    tokens = bonus.argmax(-1).masked_fill(~real, t.gen.pad)
+    with torch.no_grad():
+        entropy = torch.distributions.Categorical(logits=t.gen.logits(tokens, z)).entropy()
+    expected = (entropy * real).sum(1).mean()
+    assert float(expected) > 0.5
+    assert float((losses[0] - losses[1]).detach()) == pytest.approx(weight * float(expected), rel=1e-5)

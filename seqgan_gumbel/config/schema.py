@@ -129,7 +129,8 @@ class TrainConfig:
     rollouts: int = 16           # reinforce, rollout rewards: completions per prefix
     discount: float = 0.9        # reinforce, dense rewards: the discount of later steps' rewards
     baseline_decay: float = 0.9  # reinforce: decay of the moving-average baseline; 0 = no baseline
-    entropy_weight: float = 0.0  # reinforce: weight of an entropy bonus
+    entropy_weight: float = 0.0  # weight of an entropy bonus (both estimators): minus it times the
+                                 # entropy of the generator's step distributions along its samples
     grad_variance: int = 0       # >= 2: at each logged adversarial step, log the variance of the
                                  # generator's gradient over this many independent batches
 

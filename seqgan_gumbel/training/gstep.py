@@ -15,8 +15,9 @@ if TYPE_CHECKING:
 
 def loss(t: Trainer, tau: float, update: bool = True) -> torch.Tensor:
     """One batch's generator loss: through the relaxation at tau (gumbel), or the score-function
-    surrogate (reinforce), whose baseline moves only when update. Plus the teacher-forced NLL
-    term when train.mle_weight > 0. The critic is frozen by the caller."""
+    surrogate (reinforce), whose baseline moves only when update. Minus train.entropy_weight times
+    the entropy bonus, and plus the teacher-forced NLL term when train.mle_weight > 0. The critic is
+    frozen by the caller."""
     tr = t.cfg.train
     if tr.estimator == "reinforce":
         real_tokens = t._next_real()
@@ -28,15 +29,30 @@ def loss(t: Trainer, tau: float, update: bool = True) -> torch.Tensor:
         if update:
             t.reinforce.update(*distributed.mean_of(t.dist, sums.tolist(), t.device))
     else:
-        fake = t.fakes(tau, need_grad=True)
+        fake, entropy = _relaxed_fake(t, tau)
         real_tokens = t._next_real()
         with t._autocast():
             d_real = t.disc(real_tokens).float() if tr.loss == "rsgan" else None
             d_fake = t.disc(fake).float()
         g_loss = generator_loss(tr.loss, d_real, d_fake)
+        if entropy is not None:
+            g_loss = g_loss - tr.entropy_weight * entropy
     if tr.mle_weight > 0:
         g_loss = g_loss + tr.mle_weight * t._mle_loss(real_tokens)
     return g_loss
+
+
+def _relaxed_fake(t: Trainer, tau: float) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """The relaxed fake batch the critic reads and, when train.entropy_weight > 0, the entropy bonus
+    REINFORCE gets too: each step's entropy along the drawn sequences, summed over a sequence's
+    steps and averaged over the batch (the drawn tokens held fixed, as in a policy's bonus)."""
+    if t.cfg.train.entropy_weight == 0:
+        return t.fakes(tau, need_grad=True), None
+    z = t.gen.draw_z(t.fakes.batch, t.fakes.shard)        # as generate would draw it: the same stream
+    out = t.fakes.relaxed(tau, z)
+    with t._autocast():
+        _, entropy = t.gen.step_log_probs(out.tokens, z, entropy=True)
+    return out.vectors, entropy.sum(1).mean()
 
 
 def gradient_variance(t: Trainer, tau: float, batches: int) -> dict:
