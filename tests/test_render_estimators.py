@@ -86,6 +86,12 @@ def test_a_longer_or_larger_batch_run_of_an_estimator_is_a_row_of_its_own_set_ag
     assert cells[2:4] == ["REINFORCE, dense rewards (ScratchGAN), batches of 512 (ScratchGAN's)", "2"]
     assert cells[4] == "0.750 ± 0.050" and cells[8] == "-0.100 ± 0.071"     # both pairs 0.1 apart: se √(2 × 0.0025)
     assert "longer" in _row(table, "longer")
+    # and with its discount and baseline decay too: one more row, after the batch's alone
+    write(tmp_path / "reinforce_dense_sg512/arith.json", 100, [0.85, 0.95])
+    table = est.table("arith", tmp_path)
+    cells = [c.strip() for c in _row(table, "discount (0.23)").split("|")]
+    assert cells[3:5] == ["2", "0.900 ± 0.050"] and cells[8] == "+0.050 ± 0.071"
+    assert table.index("batches of 512 (ScratchGAN's)") < table.index("discount (0.23)")
 
 
 def test_the_coco_table_sets_each_gan_seed_against_its_own_mle_seeds_curve(tmp_path):

@@ -44,13 +44,17 @@ def load(results: Path, grammar: str) -> dict[str, dict]:
 
 # Variants of an estimator's recipe, each in results/estimators/<estimator>_<suffix>/ (its own --set on
 # top of the estimator's): the label its rows carry.
-RECIPES = {"long": "longer (its schedules stretched)", "b512": "batches of 512 (ScratchGAN's)"}
+RECIPES = {"long": "longer (its schedules stretched)", "b512": "batches of 512 (ScratchGAN's)",
+           "sg512": "ScratchGAN's batch (512), discount (0.23) and baseline decay (0.08)",
+           "rolltime": "in the rollouts' wall time (their clock's 1,500 updates; its schedules stretched)"}
 
 
 def load_recipes(results: Path, grammar: str) -> list[tuple[str, str, dict]]:
     """(estimator, row label, result file) of every variant recipe measured on the grammar: the same
-    start trained with one change, such as more updates (train.adv_steps, its schedules stretched to
-    match) or ScratchGAN's large batches (train.batch_size=512)."""
+    start trained with one change: more updates (train.adv_steps, its schedules stretched to match:
+    twice, or as many as fill the rollouts' time for their 1,500), ScratchGAN's large batches
+    (train.batch_size=512), or those with its discount and baseline decay (train.discount=0.23,
+    train.baseline_decay=0.08)."""
     return [(est, f"{ESTIMATORS[est]}, {label}", json.loads(path.read_text()))
             for suffix, label in RECIPES.items() for est in ESTIMATORS
             if (path := results / f"{est}_{suffix}" / f"{grammar}.json").is_file()]
