@@ -92,8 +92,9 @@ def main() -> None:
                                                                                   args.seed, run)
         result["reference"] = r.pop("reference")
         result["runs"][name] = {"overrides": SCRATCH + overrides, "seed": args.seed, **r}
+        # the machine line, once written, is kept: it may say more than this (how the runs shared the cores)
         result.setdefault("machine", f"{platform.machine()}, {torch.get_num_threads()} torch threads, CPU")
-        result["torch"] = torch.__version__        # the machine line, once written, may say more (loads): kept
+        result["torch"] = torch.__version__
         path.write_text(json.dumps(result, indent=1) + "\n")
         print(f"{name}: valid {r['valid']:.3f}, unique {r['unique']:.3f}, NLL samples x{r['nll_samples_ratio']:.3f}, "
               f"held-out x{r['gen_nll_test_ratio']:.3f}, {r['wall_s']} s", flush=True)

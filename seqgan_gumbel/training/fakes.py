@@ -32,12 +32,14 @@ class FakeBatches:
                                     need_relaxed=relaxed, shard=self.shard)
             return out.vectors if out.vectors is not None else out.tokens   # [B, T, V] or ids [B, T]
 
-    def relaxed(self, tau: float, z: torch.Tensor | None):
-        """The generator step's batch with its gradient, whole (vectors, tokens, mask), drawn from
-        the latent codes z (None without generator.z_dim): for a loss that reads the tokens too."""
+    def relaxed(self, tau: float):
+        """The generator step's batch with its gradient, whole (vectors, tokens, mask), and the latent
+        codes it was drawn from (None without generator.z_dim), drawn as generate draws them, so the
+        random stream is the one __call__ takes: for a loss that reads the tokens too."""
+        z = self.gen.draw_z(self.batch, self.shard)
         with self.autocast():
             return self.gen.generate(self.batch, tau, self.feedback, critic_input=self.critic_input,
-                                     z=z, shard=self.shard)
+                                     z=z, shard=self.shard), z
 
     def _replayed(self, tau: float) -> torch.Tensor | None:
         if self.graphed is None:

@@ -48,8 +48,7 @@ def _relaxed_fake(t: Trainer, tau: float) -> tuple[torch.Tensor, torch.Tensor | 
     steps and averaged over the batch (the drawn tokens held fixed, as in a policy's bonus)."""
     if t.cfg.train.entropy_weight == 0:
         return t.fakes(tau, need_grad=True), None
-    z = t.gen.draw_z(t.fakes.batch, t.fakes.shard)        # as generate would draw it: the same stream
-    out = t.fakes.relaxed(tau, z)
+    out, z = t.fakes.relaxed(tau)
     with t._autocast():
         _, entropy = t.gen.step_log_probs(out.tokens, z, entropy=True)
     return out.vectors, entropy.sum(1).mean()
