@@ -81,10 +81,14 @@ def test_config_overrides_types_and_round_trip(tmp_path):
     ("discriminator.per_step=true", "discriminator.per_step: scores prefixes with the lstm critic"),
     ("train.g_average=1", r"train.g_average: must be in \[0, 1\)"),
     ("data.validation_fraction=-0.1", r"data.validation_fraction: must be in \[0, 1\)"),
+    ("discriminator.kind=lstm discriminator.spectral_norm=true", "discriminator.spectral_norm: applies to the cnn"),
+    ("train.estimator=reinforce train.feature_matching=1", "train.feature_matching: needs the relaxation"),
+    ("train.feature_matching=-1", "train.feature_matching: must be 0 or positive"),
 ])
 def test_bad_overrides(item, match):
+    """item: one override, or several separated by spaces."""
     with pytest.raises(UserError, match=match):
-        load_config(None, [item])
+        load_config(None, item.split())
 
 
 def test_bad_config_file(tmp_path):

@@ -301,3 +301,33 @@ def test_per_step_lstm_critic_is_the_mean_score_of_the_prefixes_up_to_the_end():
         assert torch.allclose(got[row], torch.stack(prefix_scores).mean(), atol=1e-6)
     vectors = torch.nn.functional.one_hot(ids, 7).float() * (ids != 0).unsqueeze(-1)
     assert torch.allclose(d(vectors), got, atol=1e-6)
+
+
+def test_spectral_norm_divides_every_critic_layer_by_its_largest_singular_value():
+    """discriminator.spectral_norm: after enough power iterations (one per training forward pass)
+    each linear and convolution layer's weight, as [out, in * width], has spectral norm 1 by an
+    SVD; the estimates are buffers, so a critic rebuilt from its state dict scores the same."""
+    from types import SimpleNamespace
+
+    from seqgan_gumbel.models.critics import CRITICS
+
+    d = SimpleNamespace(emb_dim=6, filter_widths=[2, 3], num_filters=5, dropout=0.0, minibatch_std=True,
+                        num_rep=1, highway="gated", head_hidden=4, spectral_norm=True)
+    torch.manual_seed(0)
+    critic = CRITICS["cnn"](d, V, 0)
+    ids = torch.randint(4, V, (8, T))
+    for _ in range(200):
+        critic(ids)
+    layers = [m for m in critic.modules() if isinstance(m, (torch.nn.Linear, torch.nn.Conv1d))]
+    assert len(layers) == 6          # embedding, two convolutions, highway, hidden, score
+    for m in layers:
+        w = m.weight.detach().reshape(m.weight.shape[0], -1)
+        assert torch.linalg.matrix_norm(w, ord=2).item() == pytest.approx(1.0, abs=1e-4)
+        raw = m.parametrizations.weight.original.detach().reshape(w.shape[0], -1)
+        assert torch.linalg.matrix_norm(raw, ord=2).item() != pytest.approx(1.0, abs=1e-2)
+    torch.manual_seed(1)
+    rebuilt = CRITICS["cnn"](d, V, 0)
+    rebuilt.load_state_dict(critic.state_dict())
+    assert torch.equal(rebuilt(ids), critic(ids))
+    critic.eval(), rebuilt.eval()
+    assert torch.equal(rebuilt(ids), critic(ids))

@@ -261,25 +261,32 @@ def test_a_run_with_averaging_and_lr_decay_resumes_bit_identical_and_saves_the_a
     assert (tmp_path / "full" / "samples.txt").read_text() == (tmp_path / "stopped" / "samples.txt").read_text()
 
 
+def _paired_losses(base: list[str], key: str, weight: float, method: str) -> tuple[list, list, list]:
+    """Trainers from base with key=0 and key=weight, each one generator loss (gstep.loss at tau 0.5)
+    from the same seed, and every input of their critics' method ("forward" or "features") in order."""
+    from seqgan_gumbel.training import gstep
+    from seqgan_gumbel.training.trainer import Trainer
+
+    trainers, losses, calls = [], [], []
+    for w in (0.0, weight):
+        t = Trainer(load_config(None, base + [f"{key}={w}", "log.report=false"]), None, progress=False)
+        original = getattr(t.disc, method)
+        setattr(t.disc, method, lambda x, original=original: calls.append(x.detach()) or original(x))
+        torch.manual_seed(7)
+        trainers.append(t)
+        losses.append(gstep.loss(t, 0.5))
+    return trainers, losses, calls
+
+
 @pytest.mark.parametrize("z_dim", [0, 4])
 def test_the_relaxations_entropy_bonus_is_the_step_entropy_along_its_own_draws(z_dim):
     """train.entropy_weight under the relaxation: the generator loss falls by the weight times the
     batch's mean summed entropy of p(. | prefix) along the very sequences the critic reads (the
     same latent codes), computed here independently by torch.distributions; and the bonus draws
     nothing of its own, so the critic's batch is the one the run without it reads."""
-    from seqgan_gumbel.training import gstep
-    from seqgan_gumbel.training.trainer import Trainer
-
-    weight, seen = 0.5, []
-    trainers = [Trainer(load_config(None, TINY + ["train.mle_steps=0", f"generator.z_dim={z_dim}",
-                                                  f"train.entropy_weight={w}", "log.report=false"]),
-                        None, progress=False) for w in (0.0, weight)]
-    losses = []
-    for t in trainers:
-        forward = t.disc.forward
-        t.disc.forward = lambda x, forward=forward: seen.append(x.detach()) or forward(x)
-        torch.manual_seed(7)
-        losses.append(gstep.loss(t, 0.5))
+    weight = 0.5
+    trainers, losses, seen = _paired_losses(TINY + ["train.mle_steps=0", f"generator.z_dim={z_dim}"],
+                                            "train.entropy_weight", weight, "forward")
     plain, bonus = seen
     assert torch.equal(plain, bonus)
     t = trainers[1]
@@ -292,3 +299,33 @@ def test_the_relaxations_entropy_bonus_is_the_step_entropy_along_its_own_draws(z
     expected = (entropy * real).sum(1).mean()
     assert float(expected) > 0.5
     assert float((losses[0] - losses[1]).detach()) == pytest.approx(weight * float(expected), rel=1e-5)
+
+
+@pytest.mark.parametrize("num_rep", [1, 2])
+def test_feature_matching_is_the_squared_distance_of_the_critics_mean_features(num_rep):
+    """train.feature_matching: the generator loss rises by the weight times the squared distance
+    between the critic's mean features (those its score is taken from) of the real batch and of the
+    very fake batch it scores, differentiable in the fake batch; and nothing extra is drawn."""
+    from seqgan_gumbel.training import gstep
+
+    weight = 0.3
+    base = TINY + ["train.mle_steps=0", "discriminator.dropout=0", "discriminator.minibatch_std=false",
+                   f"discriminator.num_rep={num_rep}", "discriminator.emb_dim=8"]
+    trainers, losses, calls = _paired_losses(base, "train.feature_matching", weight, "features")
+    plain_fake, scored_fake, real, matched_fake = calls
+    assert torch.equal(plain_fake, scored_fake) and torch.equal(scored_fake, matched_fake)
+    assert real.dtype == torch.long and matched_fake.is_floating_point()
+    t = trainers[1]
+    with torch.no_grad():
+        if num_rep == 1:                                   # the score is the head of these features
+            assert torch.allclose(t.disc.head(t.disc.features(real)), t.disc(real), atol=1e-6)
+        a, b = t.disc.features(real).double(), t.disc.features(scored_fake).double()
+    d = t.cfg.discriminator
+    assert a.shape == (real.shape[0], num_rep * d.num_filters * len(d.filter_widths))
+    expected = torch.dist(a.mean(0), b.mean(0)) ** 2
+    assert float(expected) > 1e-3
+    assert float((losses[1] - losses[0]).detach()) == pytest.approx(weight * float(expected), rel=1e-4)
+    fake = scored_fake.clone().requires_grad_(True)
+    t.disc.requires_grad_(False)                           # as the trainer freezes it for the step
+    gstep.feature_distance(t.disc, real, fake, t._autocast).backward()
+    assert fake.grad.abs().sum() > 0

@@ -5,7 +5,8 @@ Each variant is the from-scratch baseline (WGAN-GP, CNN critic, 1,500 iterations
 config keys changed; every run is scored as scripts/bench/grammar.py scores it (2,000 samples;
 the grammar's exact NLL of the valid samples and the generator's NLL of held-out strings, each
 against the grammar's own). Saves results/grammar/scratch_ablation_<grammar>.json after every
-run, so an interrupted ablation keeps what it measured.
+run, under its lock, so an interrupted ablation keeps what it measured and ablations run side by
+side share the file.
 
     .venv/bin/python -m scripts.bench.ablate_scratch [--grammar arith] [--only NAME ...] [--seed 0] [--threads N] [--part SUFFIX]
 """
@@ -21,6 +22,7 @@ import torch
 
 from scripts import ROOT
 from scripts.bench.grammar import one_run
+from scripts.bench.locked import update_json
 
 
 SCRATCH = ["train.mle_steps=0", "train.adv_steps=1500"]
@@ -54,6 +56,8 @@ VARIANTS = {
         "train.g_lr=1e-3", "train.d_lr=1e-3", "train.lr_decay=linear", "train.g_average=0.99"],
     "lr 1e-3 decaying, a filter as wide as the string": RECIPE,
     **{f"the recipe above, entropy bonus {w}": RECIPE + [f"train.entropy_weight={w}"] for w in ("0.01", "0.03")},
+    "the recipe above, spectral norm in the critic": RECIPE + ["discriminator.spectral_norm=true"],
+    **{f"the recipe above, feature matching {w}": RECIPE + [f"train.feature_matching={w}"] for w in ("0.1", "1")},
 }
 
 
@@ -75,7 +79,7 @@ def main() -> None:
     ap.add_argument("--only", nargs="*", help="substrings of variant names to run")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=0)
-    ap.add_argument("--part", default="", help="suffix of the result file, for ablations run side by side")
+    ap.add_argument("--part", default="", help="suffix of the result file (runs side by side may share one: it is locked)")
     ap.add_argument("--record-stopped", action="store_true",
                     help="record the variants named by --only that were stopped before their end, from the "
                          "last step their run directories logged (500 samples, not 2,000)")
@@ -90,12 +94,17 @@ def main() -> None:
         run = ROOT / "runs" / "scratch_ablation" / args.grammar / f"{re.sub(r'[^a-z0-9]+', '-', name.lower())}-s{args.seed}"
         r = stopped(run, result["reference"]) if args.record_stopped else one_run(args.grammar, SCRATCH + overrides,
                                                                                   args.seed, run)
-        result["reference"] = r.pop("reference")
-        result["runs"][name] = {"overrides": SCRATCH + overrides, "seed": args.seed, **r}
-        # the machine line, once written, is kept: it may say more than this (how the runs shared the cores)
-        result.setdefault("machine", f"{platform.machine()}, {torch.get_num_threads()} torch threads, CPU")
-        result["torch"] = torch.__version__
-        path.write_text(json.dumps(result, indent=1) + "\n")
+        reference = r.pop("reference")
+
+        def update(result: dict, name=name, overrides=overrides, r=r, reference=reference) -> dict:
+            result["reference"] = reference
+            result["runs"][name] = {"overrides": SCRATCH + overrides, "seed": args.seed, **r}
+            # the machine line, once written, is kept: it may say more (how the runs shared the cores)
+            result.setdefault("machine", f"{platform.machine()}, {torch.get_num_threads()} torch threads, CPU")
+            result["torch"] = torch.__version__
+            return result
+
+        update_json(path, lambda: {"grammar": args.grammar, "runs": {}}, update)
         print(f"{name}: valid {r['valid']:.3f}, unique {r['unique']:.3f}, NLL samples x{r['nll_samples_ratio']:.3f}, "
               f"held-out x{r['gen_nll_test_ratio']:.3f}, {r['wall_s']} s", flush=True)
 

@@ -74,6 +74,8 @@ class DiscriminatorConfig:
     num_rep: int = 1             # cnn: RelGAN's multiple representations (embedding split in num_rep)
     highway: str = "gated"       # cnn: gated (own gate weights, SeqGAN) or shared (RelGAN's one layer)
     head_hidden: int = 0         # cnn: units of a linear layer before the score (RelGAN: 100)
+    spectral_norm: bool = False  # cnn: each linear and convolution layer divided by its largest
+                                 # singular value (Miyato et al. 2018)
 
 
 @dataclass
@@ -131,6 +133,8 @@ class TrainConfig:
     baseline_decay: float = 0.9  # reinforce: decay of the moving-average baseline; 0 = no baseline
     entropy_weight: float = 0.0  # weight of an entropy bonus (both estimators): minus it times the
                                  # entropy of the generator's step distributions along its samples
+    feature_matching: float = 0.0  # gumbel, cnn critic: weight of the squared distance between the
+                                 # critic's mean features of a real and a fake batch (Salimans et al.)
     grad_variance: int = 0       # >= 2: at each logged adversarial step, log the variance of the
                                  # generator's gradient over this many independent batches
 

@@ -4,16 +4,31 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
+from torch import nn
+from torch.nn.utils.parametrizations import spectral_norm
+
 from seqgan_gumbel.models.discriminator import CNNDiscriminator, LSTMDiscriminator
+
+
+def spectrally_normalized(critic: nn.Module) -> nn.Module:
+    """Every linear and convolution layer of critic (the embedding, convolutions, highway and
+    head) divided by its largest singular value, estimated by one power iteration per forward
+    pass in training mode (Miyato et al. 2018, torch's parametrization; a convolution's weight
+    is taken as [out, in * width]). The estimates are buffers: checkpoints keep them."""
+    for module in list(critic.modules()):
+        if isinstance(module, (nn.Linear, nn.Conv1d)):
+            spectral_norm(module)
+    return critic
 
 
 def _lstm(d, vocab_size: int, pad: int) -> LSTMDiscriminator:
     return LSTMDiscriminator(vocab_size, d.emb_dim, d.hidden_dim, d.dropout, d.minibatch_std, pad, d.per_step)
 
 
-def _cnn(d, vocab_size: int, pad: int) -> CNNDiscriminator:
-    return CNNDiscriminator(vocab_size, d.emb_dim, tuple(d.filter_widths), d.num_filters, d.dropout,
-                            d.minibatch_std, d.num_rep, pad, d.highway, d.head_hidden)
+def _cnn(d, vocab_size: int, pad: int) -> nn.Module:
+    critic = CNNDiscriminator(vocab_size, d.emb_dim, tuple(d.filter_widths), d.num_filters, d.dropout,
+                              d.minibatch_std, d.num_rep, pad, d.highway, d.head_hidden)
+    return spectrally_normalized(critic) if d.spectral_norm else critic
 
 
 CRITICS = MappingProxyType({"cnn": _cnn, "lstm": _lstm})

@@ -270,7 +270,9 @@ class CNNDiscriminator(nn.Module):
         self.dropout = Dropout(dropout)
         self.head = _Head(feat, use_minibatch_std, head_hidden)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """What the score is taken from (after highway and dropout, before the minibatch feature):
+        [B, F], or [B, num_rep * F] with each representation's features side by side."""
         B, T = x.shape[:2]
         R, e = self.num_rep, self.rep_dim
         emb = embed_input(self.embed, x, self.pad).view(B, T, R, e).permute(0, 2, 3, 1).reshape(B * R, e, T)   # [B*R, e, T]
@@ -281,7 +283,11 @@ class CNNDiscriminator(nn.Module):
             h = gate = self.highway(pooled)
         else:
             h, gate = self.highway(pooled).chunk(2, dim=1)
-        feats = self.dropout(_HighwayGate.apply(h, gate, pooled))
+        return self.dropout(_HighwayGate.apply(h, gate, pooled)).view(B, -1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        B, R = x.shape[0], self.num_rep
+        feats = self.features(x)
         if R == 1:
             return self.head(feats)                                                  # [B]
         # Minibatch statistics per representation, over the batch, as for a single one.

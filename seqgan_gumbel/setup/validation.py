@@ -61,10 +61,15 @@ def _models(cfg: Config) -> None:
          "and discriminator.minibatch_std=false")
     need(tr.estimator != "reinforce" or tr.rewards != "dense" or disc.per_step, "train.rewards",
          "dense rewards score every prefix: set discriminator.kind=lstm and discriminator.per_step=true")
+    need(tr.feature_matching == 0 or (tr.estimator == "gumbel" and disc.kind == "cnn"),
+         "train.feature_matching", "needs the relaxation and the cnn critic's features: set "
+         "train.estimator=gumbel and discriminator.kind=cnn, or train.feature_matching=0")
     need(disc.input in CRITIC_INPUTS, "discriminator.input", f"choose one of {', '.join(CRITIC_INPUTS)}")
     need(bool(disc.filter_widths) and all(w >= 1 for w in disc.filter_widths),
          "discriminator.filter_widths", "needs positive widths, e.g. 2,3,4,5")
     need(disc.highway in HIGHWAYS, "discriminator.highway", f"choose one of {', '.join(HIGHWAYS)}")
+    need(not disc.spectral_norm or disc.kind == "cnn", "discriminator.spectral_norm",
+         "applies to the cnn critic only: set discriminator.kind=cnn or discriminator.spectral_norm=false")
     need(disc.head_hidden >= 0, "discriminator.head_hidden", "must be 0 (none) or positive")
     need(0 <= disc.dropout < 1, "discriminator.dropout", "must be in [0, 1)")
     need(disc.num_rep >= 1 and disc.emb_dim % disc.num_rep == 0, "discriminator.num_rep",
@@ -116,5 +121,6 @@ def _train(tr) -> None:
     need(0 < tr.discount <= 1, "train.discount", "must be in (0, 1]")
     need(0 <= tr.baseline_decay < 1, "train.baseline_decay", "must be in [0, 1): 0 = no baseline, e.g. 0.9")
     need(tr.entropy_weight >= 0, "train.entropy_weight", "must be 0 or positive")
+    need(tr.feature_matching >= 0, "train.feature_matching", "must be 0 or positive")
     need(tr.grad_variance == 0 or tr.grad_variance >= 2, "train.grad_variance",
          "must be 0 (off) or at least 2 batches")

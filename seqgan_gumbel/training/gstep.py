@@ -16,8 +16,8 @@ if TYPE_CHECKING:
 def loss(t: Trainer, tau: float, update: bool = True) -> torch.Tensor:
     """One batch's generator loss: through the relaxation at tau (gumbel), or the score-function
     surrogate (reinforce), whose baseline moves only when update. Minus train.entropy_weight times
-    the entropy bonus, and plus the teacher-forced NLL term when train.mle_weight > 0. The critic is
-    frozen by the caller."""
+    the entropy bonus, plus train.feature_matching times the feature distance, and plus the
+    teacher-forced NLL term when train.mle_weight > 0. The critic is frozen by the caller."""
     tr = t.cfg.train
     if tr.estimator == "reinforce":
         real_tokens = t._next_real()
@@ -37,9 +37,22 @@ def loss(t: Trainer, tau: float, update: bool = True) -> torch.Tensor:
         g_loss = generator_loss(tr.loss, d_real, d_fake)
         if entropy is not None:
             g_loss = g_loss - tr.entropy_weight * entropy
+        if tr.feature_matching > 0:
+            g_loss = g_loss + tr.feature_matching * feature_distance(t.disc, real_tokens, fake, t._autocast)
     if tr.mle_weight > 0:
         g_loss = g_loss + tr.mle_weight * t._mle_loss(real_tokens)
     return g_loss
+
+
+def feature_distance(critic, real: torch.Tensor, fake: torch.Tensor, autocast) -> torch.Tensor:
+    """Feature matching (Salimans et al. 2016): the squared Euclidean distance between the critic's
+    mean features of the real batch and of the fake one, differentiable in the fake batch only.
+    Under torchrun each process matches its own rows' means, as the minibatch feature does."""
+    with autocast():
+        with torch.no_grad():
+            real_mean = critic.features(real).float().mean(0)
+        fake_mean = critic.features(fake).float().mean(0)
+    return (fake_mean - real_mean).pow(2).sum()
 
 
 def _relaxed_fake(t: Trainer, tau: float) -> tuple[torch.Tensor, torch.Tensor | None]:
