@@ -6,6 +6,7 @@ import statistics
 
 from seqgan_gumbel.evaluation import JudgeConfig
 
+from scripts.bench.reverse_sizes import key as fit_key
 from scripts.render.full import load_result
 
 PAIR = ("mle-s0 T=0.85", "mle-s0 T=1.3")     # NLL_test ranks T = 1.3 first; the reverse LM, T = 0.85
@@ -67,7 +68,7 @@ def reverse_sizes() -> str:
     lines = [f"| truth: NLL_test | {truth} | {gap:+.4f} | all | - | - |"]
     for s in rows:
         real = s.get("stop", "samples") == "real"
-        fits = [d["fits"][f"T={t:g} N={s['n']} seed=0" + (" stop=real" if real else "")] for t in s["temperatures"]]
+        fits = [d["fits"][fit_key(t, s["n"], 0, s.get("stop", "samples"))] for t in s["temperatures"]]
         wall = statistics.fmean(f["wall_s"] for f in fits)
         label = f"{s['n']:,}" + (", stopped on real text" if real else "")
         lines.append(f"| {label} | " + " | ".join(f"{v:.4f}" for v in s["reverse_lm"])
