@@ -92,6 +92,14 @@ def test_a_longer_or_larger_batch_run_of_an_estimator_is_a_row_of_its_own_set_ag
     cells = [c.strip() for c in _row(table, "discount (0.23)").split("|")]
     assert cells[3:5] == ["2", "0.900 ± 0.050"] and cells[8] == "+0.050 ± 0.071"
     assert table.index("batches of 512 (ScratchGAN's)") < table.index("discount (0.23)")
+    # and each of the two alone: a row apiece, after both together
+    write(tmp_path / "reinforce_dense_sg512_decay/arith.json", 100, [0.6, 0.7])
+    write(tmp_path / "reinforce_dense_sg512_discount/arith.json", 100, [0.9])
+    table = est.table("arith", tmp_path)
+    discount, decay = (_row(table, f"its {key} alone") for key in ("discount (0.23)", "baseline decay (0.08)"))
+    assert [c.strip() for c in discount.split("|")][3:5] == ["1", "0.900"]
+    assert [c.strip() for c in decay.split("|")][3:5] == ["2", "0.650 ± 0.050"]
+    assert table.index("decay (0.08) |") < table.index(discount) < table.index(decay)
 
 
 def test_the_coco_table_sets_each_gan_seed_against_its_own_mle_seeds_curve(tmp_path):

@@ -46,6 +46,8 @@ def load(results: Path, grammar: str) -> dict[str, dict]:
 # top of the estimator's): the label its rows carry.
 RECIPES = {"long": "longer (its schedules stretched)", "b512": "batches of 512 (ScratchGAN's)",
            "sg512": "ScratchGAN's batch (512), discount (0.23) and baseline decay (0.08)",
+           "sg512_discount": "ScratchGAN's batch (512) and its discount (0.23) alone",
+           "sg512_decay": "ScratchGAN's batch (512) and its baseline decay (0.08) alone",
            "rolltime": "in the rollouts' wall time (their clock's 1,500 updates; its schedules stretched)"}
 
 
@@ -54,7 +56,7 @@ def load_recipes(results: Path, grammar: str) -> list[tuple[str, str, dict]]:
     start trained with one change: more updates (train.adv_steps, its schedules stretched to match:
     twice, or as many as fill the rollouts' time for their 1,500), ScratchGAN's large batches
     (train.batch_size=512), or those with its discount and baseline decay (train.discount=0.23,
-    train.baseline_decay=0.08)."""
+    train.baseline_decay=0.08), together or one at a time."""
     return [(est, f"{ESTIMATORS[est]}, {label}", json.loads(path.read_text()))
             for suffix, label in RECIPES.items() for est in ESTIMATORS
             if (path := results / f"{est}_{suffix}" / f"{grammar}.json").is_file()]
