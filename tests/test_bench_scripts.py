@@ -64,7 +64,7 @@ def test_oracle_benchmark_end_to_end_at_a_tiny_size(tmp_path):
             cold, hot = (next(r for r in d["sweep"]["rows"] if r["label"] == v["label"] and r["seed"] == s
                               and r["temperature"] == t) for t in (0.7, 1.5))
             assert cold["nll_oracle"] < hot["nll_oracle"] and cold["nll_test"] > hot["nll_test"]
-    table = _module("render.docs")._oracle_table(d)
+    table = _module("render.benches")._oracle_table(d)
     g, base = d["variants"]["gan"]["mean"], d["variants"]["mle"]["mean"]["nll_test"]
     assert f"NLL_oracle ≤ 6.5 **{'reached' if g['nll_oracle'] <= 6.5 else 'missed'}**" in table
     assert f"(x{g['nll_test'] / base:.3f})" in table and "| 0.7 |" in table and "| 1.5 |" in table
@@ -461,7 +461,7 @@ def test_coco_table_of_a_benchmark_part_way_shows_no_spread_for_a_single_seed():
     """A COCO result with 2 MLE seeds and 1 GAN seed, its real-data row not written yet (that comes
     once every seed has run): the table renders, the one-seed GAN has no "± 0.000" spread and no
     standard error of its gap to the MLE curve, and the seed count says how far it got."""
-    bs, rd = _module("bench.seeds"), _module("render.docs")
+    bs, rd = _module("bench.seeds"), _module("render.benches")
     keys = bs.FIGURES["coco"]
 
     def rec(bleu4, self_bleu4):
