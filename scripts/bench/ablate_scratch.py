@@ -96,7 +96,7 @@ def main() -> None:
                                                                                   args.seed, run)
         reference = r.pop("reference")
 
-        def update(result: dict, name=name, overrides=overrides, r=r, reference=reference) -> dict:
+        def update(result: dict) -> dict:          # called at once, under the file's lock
             result["reference"] = reference
             result["runs"][name] = {"overrides": SCRATCH + overrides, "seed": args.seed, **r}
             # the machine line, once written, is kept: it may say more (how the runs shared the cores)
