@@ -84,6 +84,11 @@ def test_config_overrides_types_and_round_trip(tmp_path):
     ("discriminator.kind=lstm discriminator.spectral_norm=true", "discriminator.spectral_norm: applies to the cnn"),
     ("train.estimator=reinforce train.feature_matching=1", "train.feature_matching: needs the relaxation"),
     ("train.feature_matching=-1", "train.feature_matching: must be 0 or positive"),
+    ("discriminator.layer_norm=true", "discriminator.layer_norm: applies to the lstm critic only"),
+    ("discriminator.kind=lstm discriminator.prefix_loss=true", "discriminator.prefix_loss: scores each prefix"),
+    ("discriminator.kind=lstm discriminator.per_step=true discriminator.minibatch_std=false "
+     "discriminator.prefix_loss=true train.loss=rsgan", "discriminator.prefix_loss: scores each prefix"),
+    ("discriminator.l2=-1e-6", "discriminator.l2: must be 0 or positive"),
 ])
 def test_bad_overrides(item, match):
     """item: one override, or several separated by spaces."""

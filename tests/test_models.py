@@ -260,7 +260,7 @@ def test_sampling_without_relaxation_returns_tokens_only():
 
 
 def test_dropout_keeps_each_unit_with_probability_one_minus_p_and_rescales():
-    from seqgan_gumbel.models.discriminator import Dropout
+    from seqgan_gumbel.models.dropout import Dropout
 
     torch.manual_seed(0)
     d = Dropout(0.25)

@@ -67,6 +67,10 @@ class DiscriminatorConfig:
     emb_dim: int = 64
     hidden_dim: int = 64         # lstm only
     per_step: bool = False       # lstm: the mean score of every prefix (a signal for each token)
+    prefix_loss: bool = False    # per_step: train.loss on the score of every prefix (ScratchGAN's
+                                 # per-step cross-entropy with loss = standard), not on their mean
+    layer_norm: bool = False     # lstm: one layer normalisation over the four gates' pre-activations
+                                 # (Ba et al. 2016, Sonnet's LSTM: ScratchGAN's critic)
     filter_widths: list[int] = field(default_factory=lambda: [2, 3, 4, 5])
     num_filters: int = 64        # cnn only, per width
     dropout: float = 0.25
@@ -76,6 +80,8 @@ class DiscriminatorConfig:
     head_hidden: int = 0         # cnn: units of a linear layer before the score (RelGAN: 100)
     spectral_norm: bool = False  # cnn: each linear and convolution layer divided by its largest
                                  # singular value (Miyato et al. 2018)
+    l2: float = 0.0              # weight of an L2 penalty, l2 x sum(w^2) / 2 over the critic's
+                                 # parameters, in its loss (ScratchGAN: 1e-6)
 
 
 @dataclass

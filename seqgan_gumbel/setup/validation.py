@@ -70,6 +70,12 @@ def _models(cfg: Config) -> None:
     need(disc.highway in HIGHWAYS, "discriminator.highway", f"choose one of {', '.join(HIGHWAYS)}")
     need(not disc.spectral_norm or disc.kind == "cnn", "discriminator.spectral_norm",
          "applies to the cnn critic only: set discriminator.kind=cnn or discriminator.spectral_norm=false")
+    need(not disc.layer_norm or disc.kind == "lstm", "discriminator.layer_norm",
+         "applies to the lstm critic only: set discriminator.kind=lstm or discriminator.layer_norm=false")
+    need(not disc.prefix_loss or (disc.per_step and tr.loss != "rsgan"), "discriminator.prefix_loss",
+         "scores each prefix of a per_step critic and pairs no real with a fake score: set "
+         "discriminator.per_step=true and a train.loss other than rsgan, or prefix_loss=false")
+    need(disc.l2 >= 0, "discriminator.l2", "must be 0 or positive")
     need(disc.head_hidden >= 0, "discriminator.head_hidden", "must be 0 (none) or positive")
     need(0 <= disc.dropout < 1, "discriminator.dropout", "must be in [0, 1)")
     need(disc.num_rep >= 1 and disc.emb_dim % disc.num_rep == 0, "discriminator.num_rep",

@@ -22,6 +22,7 @@ from seqgan_gumbel.errors import UserError
 from seqgan_gumbel.training.fakes import FakeBatches
 from seqgan_gumbel.models.generator import one_hot
 from seqgan_gumbel.kinds import KINDS
+from seqgan_gumbel.models import critics
 from seqgan_gumbel.models.losses import discriminator_loss, gradient_penalty
 from seqgan_gumbel.models.drawing import draw_ids, generator_nll
 from seqgan_gumbel.setup.runs import (build_discriminator, build_generator, check_device_features, load_pretrained,
@@ -134,16 +135,18 @@ class Trainer:
         """d_steps critic steps on fakes drawn without a graph, then g_steps generator steps
         through the relaxation at temperature tau (or by REINFORCE: train.estimator); measure:
         first estimate the generator gradient's variance (train.grad_variance batches)."""
-        tr, V, pad = self.cfg.train, len(self.data.vocab), self.data.vocab.pad
+        tr, V, pad, d = self.cfg.train, len(self.data.vocab), self.data.vocab.pad, self.cfg.discriminator
         for _ in range(tr.d_steps):
             real = self._next_real()                   # token ids: embedded by lookup in the critic
             fake = self.fakes(tau, need_grad=False)
             with self._autocast():
-                d_real, d_fake = self.disc(real), self.disc(fake)
+                d_real, d_fake = (critics.loss_scores(self.disc, x, d.prefix_loss) for x in (real, fake))
             d_loss = discriminator_loss(tr.loss, d_real.float(), d_fake.float())   # losses in fp32
             if tr.loss == "wgan-gp" and tr.gp_weight > 0:
                 dense_fake = one_hot(fake, V, pad) if fake.dtype == torch.long else fake
                 d_loss = d_loss + tr.gp_weight * gradient_penalty(self.disc, one_hot(real, V, pad), dense_fake)
+            if d.l2 > 0:
+                d_loss = d_loss + d.l2 * critics.l2_penalty(self.disc)
             self._check(d_loss, "discriminator")
             self.opt_d.zero_grad(set_to_none=True)
             d_loss.backward()
