@@ -100,6 +100,16 @@ def test_a_longer_or_larger_batch_run_of_an_estimator_is_a_row_of_its_own_set_ag
     assert [c.strip() for c in discount.split("|")][3:5] == ["1", "0.900"]
     assert [c.strip() for c in decay.split("|")][3:5] == ["2", "0.650 ± 0.050"]
     assert table.index("decay (0.08) |") < table.index(discount) < table.index(decay)
+    # and ScratchGAN's critic, its schedule, then everything: a row apiece, in that order, after those
+    for i, suffix in enumerate(("sg512_all", "sg512_critic1", "sg512_critic")):
+        write(tmp_path / f"reinforce_dense_{suffix}/arith.json", 100, [0.5 + i / 10])
+    table = est.table("arith", tmp_path)
+    critic, schedule, whole = (_row(table, key) for key in (
+        "and critic (cross-entropy on every prefix", "critic and its schedule (one critic step",
+        "its schedule, discount (0.23) and baseline decay"))
+    assert [[c.strip() for c in row.split("|")][3:5] for row in (critic, schedule, whole)] == [
+        ["1", "0.700"], ["1", "0.600"], ["1", "0.500"]]
+    assert table.index(decay) < table.index(critic) < table.index(schedule) < table.index(whole)
 
 
 def test_the_coco_table_sets_each_gan_seed_against_its_own_mle_seeds_curve(tmp_path):

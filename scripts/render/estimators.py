@@ -48,6 +48,11 @@ RECIPES = {"long": "longer (its schedules stretched)", "b512": "batches of 512 (
            "sg512": "ScratchGAN's batch (512), discount (0.23) and baseline decay (0.08)",
            "sg512_discount": "ScratchGAN's batch (512) and its discount (0.23) alone",
            "sg512_decay": "ScratchGAN's batch (512) and its baseline decay (0.08) alone",
+           "sg512_critic": "ScratchGAN's batch (512) and critic (cross-entropy on every prefix, layer norm, "
+                           "L2 1e-6, dropout 0.1)",
+           "sg512_critic1": "ScratchGAN's batch (512), critic and its schedule (one critic step an update, "
+                            "its rate 9.38e-3)",
+           "sg512_all": "ScratchGAN's batch (512), critic, its schedule, discount (0.23) and baseline decay (0.08)",
            "rolltime": "in the rollouts' wall time (their clock's 1,500 updates; its schedules stretched)"}
 
 
@@ -56,7 +61,9 @@ def load_recipes(results: Path, grammar: str) -> list[tuple[str, str, dict]]:
     start trained with one change: more updates (train.adv_steps, its schedules stretched to match:
     twice, or as many as fill the rollouts' time for their 1,500), ScratchGAN's large batches
     (train.batch_size=512), or those with its discount and baseline decay (train.discount=0.23,
-    train.baseline_decay=0.08), together or one at a time."""
+    train.baseline_decay=0.08), together or one at a time, or with its critic (the discriminator's
+    loss=standard, prefix_loss, layer_norm, l2=1e-6, dropout=0.1), its critic's schedule
+    (train.d_steps=1, train.d_lr=9.38e-3) and then all of these."""
     return [(est, f"{ESTIMATORS[est]}, {label}", json.loads(path.read_text()))
             for suffix, label in RECIPES.items() for est in ESTIMATORS
             if (path := results / f"{est}_{suffix}" / f"{grammar}.json").is_file()]
