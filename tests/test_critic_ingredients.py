@@ -127,3 +127,24 @@ def test_the_critic_step_takes_the_loss_over_every_prefix_plus_the_l2_penalty():
                            + (-torch.log(1 - torch.sigmoid(mean(s_fake, m_fake)))).mean()
         assert logged[keys] == pytest.approx(float(expected), rel=1e-5)
     assert l2_penalty(critic) > 1 and logged[()] != pytest.approx(logged[keys], rel=1e-3)
+
+
+def test_the_relaxations_generator_loss_is_taken_over_every_prefix_too():
+    """With discriminator.prefix_loss the relaxation's generator loss (standard: -log D) is averaged
+    over every real prefix of the fake batch it scores, as the critic's loss is."""
+    from seqgan_gumbel.training import gstep
+    from seqgan_gumbel.training.trainer import Trainer
+
+    base = PER_STEP + ["data.num_train=200", "train.batch_size=8", "train.mle_steps=0", "train.loss=standard",
+                       "discriminator.dropout=0", "discriminator.prefix_loss=true", "log.report=false"]
+    t = Trainer(load_config(None, base), None, progress=False)
+    seen, original = [], t.disc.prefix_scores
+    t.disc.prefix_scores = lambda x: seen.append(x.detach().clone()) or original(x)
+    t.disc.requires_grad_(False)
+    loss = float(gstep.loss(t, 0.5).detach())
+    [fake] = seen
+    assert fake.is_floating_point()              # the relaxed (straight-through) one-hots
+    with torch.no_grad():
+        scores, real = original(fake)
+    assert 0 < real.sum() < real.numel()         # some rows end early: the mean is not over every position
+    assert loss == pytest.approx(float(-torch.log(torch.sigmoid(scores[real.bool()])).mean()), rel=1e-5)

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import torch
 
+from seqgan_gumbel.models import critics
 from seqgan_gumbel.models.losses import generator_loss
 from seqgan_gumbel.training import distributed
 
@@ -15,7 +16,8 @@ if TYPE_CHECKING:
 
 def loss(t: Trainer, tau: float, update: bool = True) -> torch.Tensor:
     """One batch's generator loss: through the relaxation at tau (gumbel), or the score-function
-    surrogate (reinforce), whose baseline moves only when update. Minus train.entropy_weight times
+    surrogate (reinforce), whose baseline moves only when update; the relaxation's loss takes the
+    critic's score of every real prefix with discriminator.prefix_loss, as the critic's does. Minus train.entropy_weight times
     the entropy bonus, plus train.feature_matching times the feature distance, and plus the
     teacher-forced NLL term when train.mle_weight > 0. The critic is frozen by the caller."""
     tr = t.cfg.train
@@ -33,7 +35,7 @@ def loss(t: Trainer, tau: float, update: bool = True) -> torch.Tensor:
         real_tokens = t._next_real()
         with t._autocast():
             d_real = t.disc(real_tokens).float() if tr.loss == "rsgan" else None
-            d_fake = t.disc(fake).float()
+            d_fake = critics.loss_scores(t.disc, fake, t.cfg.discriminator.prefix_loss).float()
         g_loss = generator_loss(tr.loss, d_real, d_fake)
         if entropy is not None:
             g_loss = g_loss - tr.entropy_weight * entropy
