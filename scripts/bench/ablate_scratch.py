@@ -27,6 +27,15 @@ from scripts.bench.locked import update_json
 
 SCRATCH = ["train.mle_steps=0", "train.adv_steps=1500"]
 RECIPE = ["train.g_lr=1e-3", "train.d_lr=1e-3", "train.lr_decay=linear", "discriminator.filter_widths=[2,3,4,5,16]"]
+# ScratchGAN (de Masson d'Autume et al. 2019) on the recipe's schedule: dense REINFORCE rewards from
+# an LSTM critic of every prefix, trained by cross-entropy on each prefix, layer-normalised, with L2
+# 1e-6 and dropout 0.1, one critic step an update at 9.38e-3; batches of 512, discount 0.23,
+# baseline decay 0.08. Its rows take one ingredient back to this package's default each.
+SCRATCHGAN = [*RECIPE, "train.estimator=reinforce", "train.rewards=dense", "discriminator.kind=lstm",
+              "discriminator.per_step=true", "discriminator.minibatch_std=false", "train.batch_size=512",
+              "train.loss=standard", "discriminator.prefix_loss=true", "discriminator.layer_norm=true",
+              "discriminator.l2=1e-6", "discriminator.dropout=0.1", "train.d_steps=1", "train.d_lr=9.38e-3",
+              "train.discount=0.23", "train.baseline_decay=0.08"]
 VARIANTS = {
     "baseline: WGAN-GP, CNN critic": [],
     "CNN critic, g_lr 1e-3": ["train.g_lr=1e-3", "train.d_lr=1e-3"],
@@ -58,6 +67,19 @@ VARIANTS = {
     **{f"the recipe above, entropy bonus {w}": RECIPE + [f"train.entropy_weight={w}"] for w in ("0.01", "0.03")},
     "the recipe above, spectral norm in the critic": RECIPE + ["discriminator.spectral_norm=true"],
     "the recipe above, feature matching 0.1": RECIPE + ["train.feature_matching=0.1"],
+    **{f"ScratchGAN's recipe{name}": [*SCRATCHGAN, *change] for name, change in {
+        " (dense REINFORCE)": [],
+        ", no layer norm": ["discriminator.layer_norm=false"],
+        ", the loss on the prefixes' mean score": ["discriminator.prefix_loss=false"],
+        ", no L2": ["discriminator.l2=0"],
+        ", dropout 0.25": ["discriminator.dropout=0.25"],
+        ", WGAN-GP critic": ["train.loss=wgan-gp"],
+        ", 5 critic steps at 1e-3": ["train.d_steps=5", "train.d_lr=1e-3"],
+        ", discount 0.9": ["train.discount=0.9"],
+        ", baseline decay 0.9": ["train.baseline_decay=0.9"],
+        ", batch 64": ["train.batch_size=64"],
+        ", 3,000 iterations": ["train.adv_steps=3000"],
+    }.items()},
 }
 
 
@@ -99,6 +121,9 @@ def main() -> None:
         def update(result: dict) -> dict:          # called at once, under the file's lock
             result["reference"] = reference
             result["runs"][name] = {"overrides": SCRATCH + overrides, "seed": args.seed, **r}
+            order = list(VARIANTS)                 # rows in the order of VARIANTS, whenever each was run
+            result["runs"] = dict(sorted(result["runs"].items(),
+                                         key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order)))
             # the machine line, once written, is kept: it may say more (how the runs shared the cores)
             result.setdefault("machine", f"{platform.machine()}, {torch.get_num_threads()} torch threads, CPU")
             result["torch"] = torch.__version__
