@@ -110,6 +110,13 @@ def test_a_longer_or_larger_batch_run_of_an_estimator_is_a_row_of_its_own_set_ag
     assert [[c.strip() for c in row.split("|")][3:5] for row in (critic, schedule, whole)] == [
         ["1", "0.700"], ["1", "0.600"], ["1", "0.500"]]
     assert table.index(decay) < table.index(critic) < table.index(schedule) < table.index(whole)
+    # and all of them for twice the updates: the last of ScratchGAN's rows, its updates those of its seeds
+    write(tmp_path / "reinforce_dense_sg512_all_long/arith.json", 200, [0.95, 0.99])
+    table = est.table("arith", tmp_path)
+    longest = _row(table, "all of ScratchGAN's above, twice the updates")
+    cells = [c.strip() for c in longest.split("|")]
+    assert cells[3:5] == ["2", "0.970 ± 0.020"] and cells[10] == "200"
+    assert table.index(whole) < table.index(longest)
 
 
 def test_the_coco_table_sets_each_gan_seed_against_its_own_mle_seeds_curve(tmp_path):

@@ -79,6 +79,8 @@ VARIANTS = {
         ", baseline decay 0.9": ["train.baseline_decay=0.9"],
         ", batch 64": ["train.batch_size=64"],
         ", 3,000 iterations": ["train.adv_steps=3000"],
+        ", batch 64, 6,000 iterations": ["train.batch_size=64", "train.adv_steps=6000"],
+        ", batch 128, 3,000 iterations": ["train.batch_size=128", "train.adv_steps=3000"],
     }.items()},
 }
 

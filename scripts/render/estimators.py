@@ -53,6 +53,7 @@ RECIPES = {"long": "longer (its schedules stretched)", "b512": "batches of 512 (
            "sg512_critic1": "ScratchGAN's batch (512), critic and its schedule (one critic step an update, "
                             "its rate 9.38e-3)",
            "sg512_all": "ScratchGAN's batch (512), critic, its schedule, discount (0.23) and baseline decay (0.08)",
+           "sg512_all_long": "all of ScratchGAN's above, twice the updates (its schedules stretched)",
            "rolltime": "in the rollouts' wall time (their clock's 1,500 updates; its schedules stretched)"}
 
 
@@ -63,7 +64,8 @@ def load_recipes(results: Path, grammar: str) -> list[tuple[str, str, dict]]:
     (train.batch_size=512), or those with its discount and baseline decay (train.discount=0.23,
     train.baseline_decay=0.08), together or one at a time, or with its critic (the discriminator's
     loss=standard, prefix_loss, layer_norm, l2=1e-6, dropout=0.1), its critic's schedule
-    (train.d_steps=1, train.d_lr=9.38e-3) and then all of these."""
+    (train.d_steps=1, train.d_lr=9.38e-3) and then all of these, for
+    1,500 updates and for 3,000."""
     return [(est, f"{ESTIMATORS[est]}, {label}", json.loads(path.read_text()))
             for suffix, label in RECIPES.items() for est in ESTIMATORS
             if (path := results / f"{est}_{suffix}" / f"{grammar}.json").is_file()]
