@@ -17,9 +17,10 @@ if TYPE_CHECKING:
 def loss(t: Trainer, tau: float, update: bool = True) -> torch.Tensor:
     """One batch's generator loss: through the relaxation at tau (gumbel), or the score-function
     surrogate (reinforce), whose baseline moves only when update; the relaxation's loss takes the
-    critic's score of every real prefix with discriminator.prefix_loss, as the critic's does. Minus train.entropy_weight times
-    the entropy bonus, plus train.feature_matching times the feature distance, and plus the
-    teacher-forced NLL term when train.mle_weight > 0. The critic is frozen by the caller."""
+    critic's score of every real prefix with discriminator.prefix_loss, as the critic's does.
+    Minus train.entropy_weight times the entropy bonus, plus train.feature_matching times the
+    feature distance, and plus the teacher-forced NLL term when train.mle_weight > 0. The critic
+    is frozen by the caller."""
     tr = t.cfg.train
     if tr.estimator == "reinforce":
         real_tokens = t._next_real()
