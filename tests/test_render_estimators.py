@@ -119,6 +119,35 @@ def test_a_longer_or_larger_batch_run_of_an_estimator_is_a_row_of_its_own_set_ag
     assert table.index(whole) < table.index(longest)
 
 
+def test_a_seed_that_drew_no_valid_string_is_counted_out_of_the_sample_nll_and_misses_the_targets(tmp_path):
+    """A collapsed seed has no sample NLL (null in its file): the mean is taken over the others and
+    the cell says so; that seed meets no target; the other figures keep every seed."""
+    est = importlib.import_module("scripts.render.estimators")
+    seed = {"valid": 0.995, "unique_ratio": 1.0, "nll_samples_ratio": 1.01, "gen_nll_test_ratio": 1.01,
+            "wall_s": 100.0, "threads": 1, "adv_updates": 100}
+    seeds = {"0": seed, "1": seed | {"nll_samples_ratio": 0.97}, "2": seed | {"valid": 0.0, "nll_samples_ratio": None}}
+    path = tmp_path / "reinforce_dense/arith.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({"runs": {"scratch": {"config": None, "overrides": [], "seeds": seeds}},
+                                "reference": {"unique": 0.4, "valid": 1.0}, "set": []}))
+    cells = [c.strip() for c in _row(est.table("arith", tmp_path), "dense rewards").split("|")]
+    assert cells[4] == "0.663 ± 0.332"                                  # validity over all three
+    assert cells[6] == "0.990 ± 0.020 (2 of 3 seeds drew a valid string)"
+    assert cells[-2] == "2 of 3 seeds"
+
+
+def test_the_grammar_benchmark_summarises_each_figure_over_the_seeds_that_define_it():
+    summarise = importlib.import_module("scripts.bench.grammar").summarise
+    figures = importlib.import_module("scripts.bench.grammar").FIGURES
+    runs = {"0": dict.fromkeys(figures, 1.0), "1": dict.fromkeys(figures, 3.0) | {"nll_samples": None},
+            "2": dict.fromkeys(figures, 2.0) | {"nll_samples": None}}
+    s = summarise("GAN", None, [], runs)
+    assert s["mean"]["valid"] == 2.0 and s["std"]["valid"] == 1.0
+    assert s["mean"]["nll_samples"] == 1.0 and s["std"]["nll_samples"] == 0.0     # one seed defines it
+    s = summarise("GAN", None, [], {k: runs[k] for k in ("1", "2")})
+    assert s["mean"]["nll_samples"] is None and s["std"]["nll_samples"] is None
+
+
 def test_the_coco_table_sets_each_gan_seed_against_its_own_mle_seeds_curve(tmp_path):
     coco = importlib.import_module("scripts.render.estimators_coco")
     assert coco.coco_table(tmp_path).startswith("(not measured yet")

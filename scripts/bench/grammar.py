@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import platform
 import statistics
 import tempfile
@@ -67,12 +68,13 @@ def one_run(grammar: str, overrides: list[str], seed: int, out: Path, config: st
         gen.eval()
         gen_nll = gen.token_nll(data.test_ids.to(trainer.device)).double().mean().item()
     s = summary["samples"]
+    nll = s["nll_valid"] if s["nll_valid"] is not None and math.isfinite(s["nll_valid"]) else None  # none valid
     logged = data.test_ids[:cfg.train.eval_test]            # the held-out strings scored at each log step
     tokens_per_string = int((logged != vocab.pad).sum()) / logged.shape[0]
     logged_nll = grammar_scores(held_out[:cfg.train.eval_test], trainer.kind.grammar)["nll_valid"]
     return {"valid": s["valid"], "unique": s["unique"], "unique_ratio": s["unique"] / reference["unique"],
             "mean_length": s["mean_length"],
-            "nll_samples": s["nll_valid"], "nll_samples_ratio": s["nll_valid"] / reference["nll_valid"],
+            "nll_samples": nll, "nll_samples_ratio": None if nll is None else nll / reference["nll_valid"],
             "gen_nll_test": gen_nll, "gen_nll_test_ratio": gen_nll / reference["nll_valid"],
             "wall_s": round(wall, 1), "threads": torch.get_num_threads(), "load": load_average(),
             "mle_steps": cfg.train.mle_steps, "adv_updates": cfg.train.adv_steps * cfg.train.g_steps,
@@ -94,9 +96,12 @@ def curve(run: Path, nll_reference: float, logged_nll: float, tokens_per_string:
 
 
 def summarise(label: str, config: str | None, overrides: list[str], runs: dict) -> dict:
+    """Mean and standard deviation of each figure over the seeds that define it (a seed whose
+    samples hold no valid string has no sample NLL; null where no seed has one)."""
+    defined = {f: [r[f] for r in runs.values() if r[f] is not None] for f in FIGURES}
     return {"label": label, "config": config, "overrides": overrides, "seeds": runs,
-            "mean": {f: mean_sd([r[f] for r in runs.values()])[0] for f in FIGURES},
-            "std": {f: mean_sd([r[f] for r in runs.values()], single=0.0)[1] for f in FIGURES}}
+            "mean": {f: mean_sd(v)[0] if v else None for f, v in defined.items()},
+            "std": {f: mean_sd(v, single=0.0)[1] if v else None for f, v in defined.items()}}
 
 
 def reference_mean(result: dict) -> dict:

@@ -94,8 +94,18 @@ def _versus(seeds: list[dict], base: list[dict], figure: str) -> str:
     return diff_se_text([r[figure] for r in seeds], [r[figure] for r in base])
 
 
+def _cell(seeds: list[dict], figure: str) -> str:
+    """Mean ± standard error of a figure over the seeds that define it: a seed whose samples hold
+    no valid string has no sample NLL, and the cell says how many seeds it is taken over."""
+    values = [r[figure] for r in seeds if r[figure] is not None]
+    if not values:
+        return "none (no valid sample)"
+    text = mean_se_text(values, 0 if figure == "wall_s" else 3)
+    return text if len(values) == len(seeds) else f"{text} ({len(values)} of {len(seeds)} seeds drew a valid string)"
+
+
 def _moonshot(seeds: list[dict]) -> str:
-    ok = [r["valid"] >= 0.99 and abs(r["nll_samples_ratio"] - 1) <= 0.05 and abs(r["gen_nll_test_ratio"] - 1) <= 0.05
+    ok = [r["valid"] >= 0.99 and r["nll_samples_ratio"] is not None and abs(r["nll_samples_ratio"] - 1) <= 0.05 and abs(r["gen_nll_test_ratio"] - 1) <= 0.05
           and r["unique_ratio"] >= 0.9 and r["wall_s"] <= 900 for r in seeds]
     return f"{sum(ok)} of {len(ok)} seeds"
 
@@ -114,7 +124,7 @@ def table(grammar: str, results: Path = ROOT / "results/estimators") -> str:
             if not run:
                 continue
             seeds = list(run["seeds"].values())
-            cells = [mean_se_text([r[f] for r in seeds], 0 if f == "wall_s" else 3) for f in FIGURES]
+            cells = [_cell(seeds, f) for f in FIGURES]
             updates = run_updates(grammar, run, seeds[0], d.get("set", []))
             threads = "/".join(map(str, sorted({r.get("threads", "?") for r in seeds})))
             moon = _moonshot(seeds) if start == "scratch" else "-"
