@@ -813,3 +813,17 @@ def test_the_scratchgan_config_is_the_recipe_the_benchmarks_measured():
     for cfg in (measured, ours):
         cfg["discriminator"].pop("filter_widths")
     assert ours == measured
+
+
+def test_a_seed_whose_samples_hold_no_valid_string_is_kept_with_a_null_sample_nll(tmp_path, monkeypatch, capsys):
+    """The seed is written before it is printed, and neither step needs a sample NLL."""
+    grammar = _module("bench.grammar")
+    run = (dict.fromkeys(grammar.FIGURES, 1.0) | {"valid": 0.0, "nll_samples": None, "nll_samples_ratio": None}
+           | {"reference": dict.fromkeys(grammar.REFERENCE, 1.0)})
+    monkeypatch.setattr(grammar, "one_run", lambda *args: dict(run))
+    monkeypatch.setattr(sys, "argv", ["grammar", "--grammars", "kusner", "--variants", "scratch", "--seeds", "0",
+                                      "--results", str(tmp_path)])
+    grammar.main()
+    assert "seed 0: valid 0.000, unique x1.000, NLL samples none valid" in capsys.readouterr().out
+    kept = json.loads((tmp_path / "kusner.json").read_text())["runs"]["scratch"]
+    assert kept["seeds"]["0"]["nll_samples_ratio"] is None and kept["mean"]["nll_samples_ratio"] is None

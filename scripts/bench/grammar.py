@@ -157,10 +157,10 @@ def main() -> None:
                     continue
                 with tempfile.TemporaryDirectory() as tmp:
                     r = one_run(grammar, overrides + args.set, seed, Path(tmp) / "run", config and str(ROOT / config))
+                merge(path, grammar, key, (label, config, overrides), seed, r, args.set)    # kept first
+                samples = "none valid" if r["nll_samples_ratio"] is None else f"x{r['nll_samples_ratio']:.3f}"
                 print(f"{grammar:7} {key:8} seed {seed}: valid {r['valid']:.3f}, unique x{r['unique_ratio']:.3f}, "
-                      f"NLL samples x{r['nll_samples_ratio']:.3f}, NLL held-out x{r['gen_nll_test_ratio']:.3f}, "
-                      f"{r['wall_s']} s", flush=True)
-                merge(path, grammar, key, (label, config, overrides), seed, r, args.set)
+                      f"NLL samples {samples}, NLL held-out x{r['gen_nll_test_ratio']:.3f}, {r['wall_s']} s", flush=True)
     print(f"saved {args.results}")
 
 
