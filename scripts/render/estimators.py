@@ -64,8 +64,7 @@ def load_recipes(results: Path, grammar: str) -> list[tuple[str, str, dict]]:
     (train.batch_size=512), or those with its discount and baseline decay (train.discount=0.23,
     train.baseline_decay=0.08), together or one at a time, or with its critic (the discriminator's
     loss=standard, prefix_loss, layer_norm, l2=1e-6, dropout=0.1), its critic's schedule
-    (train.d_steps=1, train.d_lr=9.38e-3) and then all of these, for
-    1,500 updates and for 3,000."""
+    (train.d_steps=1, train.d_lr=9.38e-3) and then all of these, for 1,500 updates and for 3,000."""
     return [(est, f"{ESTIMATORS[est]}, {label}", json.loads(path.read_text()))
             for suffix, label in RECIPES.items() for est in ESTIMATORS
             if (path := results / f"{est}_{suffix}" / f"{grammar}.json").is_file()]
@@ -105,8 +104,8 @@ def _cell(seeds: list[dict], figure: str) -> str:
 
 
 def _moonshot(seeds: list[dict]) -> str:
-    ok = [r["valid"] >= 0.99 and r["nll_samples_ratio"] is not None and abs(r["nll_samples_ratio"] - 1) <= 0.05 and abs(r["gen_nll_test_ratio"] - 1) <= 0.05
-          and r["unique_ratio"] >= 0.9 and r["wall_s"] <= 900 for r in seeds]
+    ok = [r["valid"] >= 0.99 and r["nll_samples_ratio"] is not None and abs(r["nll_samples_ratio"] - 1) <= 0.05
+          and abs(r["gen_nll_test_ratio"] - 1) <= 0.05 and r["unique_ratio"] >= 0.9 and r["wall_s"] <= 900 for r in seeds]
     return f"{sum(ok)} of {len(ok)} seeds"
 
 
