@@ -827,3 +827,27 @@ def test_a_seed_whose_samples_hold_no_valid_string_is_kept_with_a_null_sample_nl
     assert "seed 0: valid 0.000, unique x1.000, NLL samples none valid" in capsys.readouterr().out
     kept = json.loads((tmp_path / "kusner.json").read_text())["runs"]["scratch"]
     assert kept["seeds"]["0"]["nll_samples_ratio"] is None and kept["mean"]["nll_samples_ratio"] is None
+
+
+def test_the_docs_grammar_tables_print_a_seed_with_no_valid_sample_as_such(monkeypatch):
+    """A variant whose every seed drew no valid string has a null sample NLL: the grammar tables say
+    so and count no target met, where formatting the null raised; a variant where some seeds did
+    takes the figure over those, and says over how many."""
+    docs = _module("render.docs")
+    bench = _module("bench.grammar")
+    seed = {"valid": 0.0, "unique": 0.01, "unique_ratio": 0.02, "nll_samples": None, "nll_samples_ratio": None,
+            "gen_nll_test": 90.0, "gen_nll_test_ratio": 7.5, "mean_length": 1.0, "wall_s": 100.0, "threads": 1}
+    good = seed | {"valid": 0.995, "nll_samples": 10.0, "nll_samples_ratio": 1.0, "gen_nll_test_ratio": 1.01,
+                   "unique_ratio": 1.0}
+    runs = {"scratch": {"0": seed, "1": seed}, "gan": {"0": good, "1": seed}}
+    result = {"reference": {"n": 2000, "valid": 1.0, "unique": 0.43, "nll_valid": 10.0}, "machine": "test",
+              "torch": "x", "runs": {k: bench.summarise(k, None, [], s) | {"seeds": s} for k, s in runs.items()}}
+    ablation = {"reference": {"unique": 0.43}, "machine": "test", "torch": "x",
+                "runs": {"collapsed": seed, "fine": good}}
+    monkeypatch.setattr(docs, "load_result", lambda rel: ablation if "scratch_ablation" in rel
+                        else result if rel.endswith("arith.json") else None)
+    rows = {line.split("|")[1].strip(): line for line in docs.grammar_bench().splitlines() if line.startswith("| ")}
+    assert f"| {docs.NONE_VALID} |" in rows["scratch"] and "sample NLL none (no valid sample) missed (0/2" in rows["scratch"]
+    assert "10.00 (x1.000 ± 0.000, 1 of 2 seeds drew a valid string)" in rows["gan"]
+    table = docs.scratch_ablation()
+    assert f"| collapsed | 0.000 | 0.010 | {docs.NONE_VALID} | x7.500 |" in table and "| fine | 0.995 | 0.010 | x1.000 |" in table

@@ -114,7 +114,12 @@ def test_training_evaluate_and_sweep_share_the_kinds_figures(tmp_path):
     assert quick["valid"] == full["valid"] == swept["valid"] == 0.75
     assert quick["unique"] == full["unique"] == swept["unique"] == 0.75
     assert full["novel"] == 0.5 and quick["nll_valid"] == swept["nll_valid"] == full["nll_valid"]
-    assert kind.quick_figures(["( x"], None, 10)["nll_valid"] is None      # no valid sample: no NaN in the log
+    none_valid = ["( x"]                                   # no valid sample: null, never NaN, in logs and JSON
+    assert kind.quick_figures(none_valid, None, 10)["nll_valid"] is None
+    assert kind.sweep_figures(none_valid, None, 1.0, 4)["nll_valid"] is None
+    figures = kind.full_figures(none_valid, None, EvalOptions(reference=0))["samples"]
+    assert figures["nll_valid"] is None and figures["nll_valid_per_token"] is None
+    assert "nan" not in json.dumps(figures, allow_nan=False).lower()
 
 
 def _tiny(kind_overrides, out):

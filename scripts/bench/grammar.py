@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import platform
 import statistics
 import tempfile
@@ -68,7 +67,7 @@ def one_run(grammar: str, overrides: list[str], seed: int, out: Path, config: st
         gen.eval()
         gen_nll = gen.token_nll(data.test_ids.to(trainer.device)).double().mean().item()
     s = summary["samples"]
-    nll = s["nll_valid"] if s["nll_valid"] is not None and math.isfinite(s["nll_valid"]) else None  # none valid
+    nll = s["nll_valid"]                                # None when no sample is valid
     logged = data.test_ids[:cfg.train.eval_test]            # the held-out strings scored at each log step
     tokens_per_string = int((logged != vocab.pad).sum()) / logged.shape[0]
     logged_nll = grammar_scores(held_out[:cfg.train.eval_test], trainer.kind.grammar)["nll_valid"]

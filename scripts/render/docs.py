@@ -132,13 +132,29 @@ def gpu_bench() -> str:
 GRAMMAR_ROWS = ("mle", "gan", "scratch", "scratch_v0_1", "mle_long", "gan_long")
 
 
-TARGETS = {"valid": lambda v: v >= 0.99, "nll_samples_ratio": lambda v: abs(v - 1) <= 0.05,
+TARGETS = {"valid": lambda v: v >= 0.99, "nll_samples_ratio": lambda v: v is not None and abs(v - 1) <= 0.05,
            "gen_nll_test_ratio": lambda v: v - 1 <= 0.05, "unique_ratio": lambda v: v >= 0.9}
+NONE_VALID = "none (no valid sample)"      # a sample NLL where no sample (or no seed's) was a valid string
+
+
+def _times(v: float | None) -> str:
+    """A ratio as "x1.234", or NONE_VALID for a null one."""
+    return NONE_VALID if v is None else f"x{v:.3f}"
+
+
+def _samples_cell(m: dict, sd: dict, seeds: list[dict]) -> str:
+    """The grammar NLL of the valid samples and its ratio: mean ± std over the seeds that define it
+    (a seed with no valid sample has none), saying over how many where that is not all."""
+    if m["nll_samples"] is None:
+        return NONE_VALID
+    some = sum(s["nll_samples"] is not None for s in seeds)
+    over = "" if some == len(seeds) else f", {some} of {len(seeds)} seeds drew a valid string"
+    return f"{m['nll_samples']:.2f} (x{m['nll_samples_ratio']:.3f} ± {sd['nll_samples_ratio']:.3f}{over})"
 
 
 def _grammar_verdict(m: dict, seeds: list[dict] | None = None) -> str:
     """The from-scratch issue's four targets on the seed means (and how many seeds reach each)."""
-    names = {"valid": f"valid {m['valid']:.4f}", "nll_samples_ratio": f"sample NLL x{m['nll_samples_ratio']:.3f}",
+    names = {"valid": f"valid {m['valid']:.4f}", "nll_samples_ratio": f"sample NLL {_times(m['nll_samples_ratio'])}",
              "gen_nll_test_ratio": f"held-out NLL x{m['gen_nll_test_ratio']:.3f}",
              "unique_ratio": f"unique x{m['unique_ratio']:.2f}"}
     out = []
@@ -167,7 +183,7 @@ def grammar_bench() -> str:
             m, sd = r["mean"], r["std"]
             threads = "/".join(sorted({str(x["threads"]) for x in r["seeds"].values()}))
             rows.append(f"| {r['label']} | {m['valid']:.3f} ± {sd['valid']:.3f} | {m['unique']:.3f} (x{m['unique_ratio']:.2f}) | "
-                        f"{m['nll_samples']:.2f} (x{m['nll_samples_ratio']:.3f} ± {sd['nll_samples_ratio']:.3f}) | "
+                        f"{_samples_cell(m, sd, list(r['seeds'].values()))} | "
                         f"{m['gen_nll_test']:.2f} (x{m['gen_nll_test_ratio']:.3f} ± {sd['gen_nll_test_ratio']:.3f}) | "
                         f"{m['wall_s']:.0f} s ({threads}) | {_grammar_verdict(m, list(r['seeds'].values()))} |")
         rows.append(f"| strings drawn from the grammar ({ref['n']:,} held out per seed; mean over seeds) | {ref['valid']:.3f} | "
@@ -187,7 +203,7 @@ def scratch_ablation() -> str:
     rows = []
     for name, r in d["runs"].items():
         note = f" (stopped at iteration {r['stopped_at']:,}: its last logged figures, 500 samples)" if "stopped_at" in r else ""
-        rows.append(f"| {name}{note} | {r['valid']:.3f} | {r['unique']:.3f} | x{r['nll_samples_ratio']:.3f} | "
+        rows.append(f"| {name}{note} | {r['valid']:.3f} | {r['unique']:.3f} | {_times(r['nll_samples_ratio'])} | "
                     f"x{r['gen_nll_test_ratio']:.3f} | {r['wall_s']:.0f} s |")
     return ("| `arith` from scratch, one seed (0) | valid | unique | grammar NLL of samples ÷ the grammar's own | "
             "generator NLL of held-out strings ÷ exact | wall |\n|---|---|---|---|---|---|\n" + "\n".join(rows)
@@ -213,7 +229,7 @@ def headline_grammar() -> str:
                 continue
             r = d["runs"][key]["mean"]
             rows.append(f"| `{grammar}` | ours: {d['runs'][key]['label']} | {r['valid']:.3f} | {r['unique']:.3f} | "
-                        f"x{r['nll_samples_ratio']:.3f} | x{r['gen_nll_test_ratio']:.3f} |")
+                        f"{_times(r['nll_samples_ratio'])} | x{r['gen_nll_test_ratio']:.3f} |")
         ref = d["reference"]
         rows.append(f"| `{grammar}` | real data: strings drawn from the grammar | {ref['valid']:.3f} | {ref['unique']:.3f} | x1 | x1 |")
     if not rows:

@@ -6,7 +6,6 @@ the grammar measures how much of the language it covers.
 """
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 from seqgan_gumbel.errors import UserError
@@ -131,7 +130,7 @@ class GrammarKind(DataKind):
         if self.grammar is not None:
             s = self._scores(samples)
             out = {"valid": s["valid"], "unique": s["unique"], "mean_length": s["mean_length"],
-                   "nll_valid": None if math.isnan(s["nll_valid"]) else s["nll_valid"]}
+                   "nll_valid": s["nll_valid"]}
         return out | held_out_nll(gen, self.test_ids, limit=held_out)
 
     def summary_figures(self, samples, gen) -> dict:
