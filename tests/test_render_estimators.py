@@ -179,3 +179,37 @@ def test_the_coco_table_sets_each_gan_seed_against_its_own_mle_seeds_curve(tmp_p
 
 def _row_of(table, estimator):
     return next(line for line in table.splitlines() if estimator in line and not line.startswith("| estimator"))
+
+
+def test_a_clocked_recipe_is_read_off_its_own_curves_and_its_longer_runs(tmp_path, monkeypatch):
+    """estimator_speed --recipe adds a variant recipe's clock beside the estimators' (a rerun
+    replaces it, the others kept); the matched-time table then reads that recipe at the updates
+    the relaxation's time buys it, from its longer runs where its own end first."""
+    es = importlib.import_module("scripts.bench.estimator_speed")
+    et = importlib.import_module("scripts.render.estimators_time")
+    speed = tmp_path / "speed_arith.json"
+    speed.write_text(json.dumps({"machine": "test", "set": [], "rows": [
+        {"start": "scratch", "estimator": "gumbel", "adv_updates": 100, "clock": [[0, 0.0], [50, 50.0], [100, 100.0]]}]}))
+    _write(tmp_path / "gumbel/arith.json", {"0": _seed(100, [0.0, 0.5, 0.9], [2.0, 1.5, 1.1]),
+                                             "1": _seed(100, [0.0, 0.5, 0.7], [2.0, 1.5, 1.3])})
+    name = "reinforce_dense_sg512_all"
+    _write(tmp_path / f"{name}/arith.json", {"0": _seed(100, [0.0, 0.5, 0.9], [2.0, 1.5, 1.1])})
+    # its longer runs: 300 updates; the relaxation's 100 s buy 400 at 0.25 s an update, so it ends short
+    _write(tmp_path / f"{name}_long/arith.json", {"0": _seed(300, [0.0, 0.6, 0.96], [2.0, 1.2, 1.02]),
+                                                  "1": _seed(300, [0.0, 0.6, 0.98], [2.0, 1.2, 1.04])})
+    seen = []
+
+    def timed(grammar, start, est, sets):
+        seen.append((start, est, sets))
+        return {"start": start, "estimator": est, "adv_updates": 100, "clock": [[0, 0.0], [100, 25.0 * len(seen)]]}
+
+    monkeypatch.setattr(es, "timed", timed)
+    for _ in range(2):
+        monkeypatch.setattr("sys.argv", ["estimator_speed", "--recipe", name, "--results", str(tmp_path)])
+        es.main()
+    assert seen == [("scratch", name, [])] * 2
+    d = json.loads(speed.read_text())
+    assert [(r["estimator"], r["clock"][-1][1]) for r in d["rows"]] == [("gumbel", 100.0), (name, 50.0)]
+    # the rerun's clock: 0.5 s an update, so 200 updates, read off the longer runs' curves at step 200
+    cells = [c.strip() for c in _row(et.matched_table("arith", tmp_path), "baseline decay (0.08)").split("|")]
+    assert cells[3:8] == ["50 s", "200", "2", "0.723 ± 0.003", "1.143 ± 0.003"]

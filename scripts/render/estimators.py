@@ -57,6 +57,14 @@ RECIPES = {"long": "longer (its schedules stretched)", "b512": "batches of 512 (
            "rolltime": "in the rollouts' wall time (their clock's 1,500 updates; its schedules stretched)"}
 
 
+def recipe_label(name: str) -> str:
+    """The row label of an estimator (gumbel, ...) or of a variant recipe's folder (reinforce_dense_sg512_all)."""
+    if name in ESTIMATORS:
+        return ESTIMATORS[name]
+    return next(f"{ESTIMATORS[est]}, {label}" for suffix, label in RECIPES.items() for est in ESTIMATORS
+                if name == f"{est}_{suffix}")
+
+
 def load_recipes(results: Path, grammar: str) -> list[tuple[str, str, dict]]:
     """(estimator, row label, result file) of every variant recipe measured on the grammar: the same
     start trained with one change: more updates (train.adv_steps, its schedules stretched to match:
@@ -65,7 +73,7 @@ def load_recipes(results: Path, grammar: str) -> list[tuple[str, str, dict]]:
     train.baseline_decay=0.08), together or one at a time, or with its critic (the discriminator's
     loss=standard, prefix_loss, layer_norm, l2=1e-6, dropout=0.1), its critic's schedule
     (train.d_steps=1, train.d_lr=9.38e-3) and then all of these, for 1,500 updates and for 3,000."""
-    return [(est, f"{ESTIMATORS[est]}, {label}", json.loads(path.read_text()))
+    return [(est, recipe_label(f"{est}_{suffix}"), json.loads(path.read_text()))
             for suffix, label in RECIPES.items() for est in ESTIMATORS
             if (path := results / f"{est}_{suffix}" / f"{grammar}.json").is_file()]
 

@@ -7,7 +7,9 @@ lengths of the samples change). Every estimator gets the updates its own clock r
 its runs' curves there (validity and the held-out NLL ratio at each log step, linear between them):
 a dearer estimator part-way through its runs, a cheaper one from its longer runs
 (results/estimators/<estimator>_long/<grammar>.json, the same variant trained for more updates)
-where they exist, else at the end of its runs, marked as short of the budget.
+where they exist, else at the end of its runs, marked as short of the budget. A variant recipe
+clocked too (scripts.bench.estimator_speed --recipe NAME) gets a row the same way, from
+results/estimators/NAME/ and NAME_long/.
 
     .venv/bin/python -m scripts.render.estimators_time [--grammar arith]
 """
@@ -18,7 +20,7 @@ import json
 from pathlib import Path
 
 from scripts import ROOT
-from scripts.render.estimators import ESTIMATORS, STARTS, load, run_updates
+from scripts.render.estimators import ESTIMATORS, STARTS, load, recipe_label, run_updates
 from scripts.stats import diff_se_text, interpolate, mean_se_text
 
 
@@ -49,6 +51,13 @@ def _read(grammar: str, run: dict, sets: list[str], updates: float, start: str) 
     return valid, ratio
 
 
+def _clocked_recipes(results: Path, grammar: str, clocks: dict, start: str) -> list[tuple[str, dict]]:
+    """(folder, result file) of each variant recipe clocked at this start (estimator_speed --recipe)."""
+    names = [est for s, est in clocks if s == start and est not in ESTIMATORS]
+    return [(name, json.loads(path.read_text())) for name in names
+            if (path := results / name / f"{grammar}.json").is_file()]
+
+
 def matched_table(grammar: str, results: Path = ROOT / "results/estimators") -> str:
     """One row per start and estimator: its figures after the updates the relaxation's time buys it."""
     speed_path = results / f"speed_{grammar}.json"
@@ -65,7 +74,7 @@ def matched_table(grammar: str, results: Path = ROOT / "results/estimators") -> 
         base_run, base_sets = base[0]
         budget = clocks[start, "gumbel"]["clock"][-1][1]
         base_valid, base_ratio = _read(grammar, base_run, base_sets, clocks[start, "gumbel"]["adv_updates"], start)
-        for est, d in files.items():
+        for est, d in [*files.items(), *_clocked_recipes(results, grammar, clocks, start)]:
             runs = _runs(results, grammar, est, start, d)
             if not runs or (start, est) not in clocks:
                 continue
@@ -74,7 +83,7 @@ def matched_table(grammar: str, results: Path = ROOT / "results/estimators") -> 
             i = next((i for i, n in enumerate(ran) if n >= want - 0.5), len(runs) - 1)
             at = min(want, ran[i])
             valid, ratio = _read(grammar, *runs[i], at, start)
-            head = f"| {start_label} | {ESTIMATORS[est]} | {clocks[start, est]['clock'][-1][1]:.0f} s | {want:.0f}"
+            head = f"| {start_label} | {recipe_label(est)} | {clocks[start, est]['clock'][-1][1]:.0f} s | {want:.0f}"
             if not valid:
                 rows.append(head + " | 0 | before its first logged point | | | |")
                 continue
