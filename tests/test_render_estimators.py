@@ -117,6 +117,11 @@ def test_a_longer_or_larger_batch_run_of_an_estimator_is_a_row_of_its_own_set_ag
     cells = [c.strip() for c in longest.split("|")]
     assert cells[3:5] == ["2", "0.970 ± 0.020"] and cells[10] == "200"
     assert table.index(whole) < table.index(longest)
+    # and at half the batch for four times the updates: after it
+    write(tmp_path / "reinforce_dense_sg256_all_4x/arith.json", 400, [0.99])
+    table = est.table("arith", tmp_path)
+    cells = [c.strip() for c in _row(table, "but batches of 256, four times the updates").split("|")]
+    assert cells[3:5] == ["1", "0.990"] and cells[10] == "400" and table.index(longest) < table.index(cells[2])
 
 
 def test_a_seed_that_drew_no_valid_string_is_counted_out_of_the_sample_nll_and_misses_the_targets(tmp_path):

@@ -11,7 +11,7 @@ import argparse
 from pathlib import Path
 
 from scripts import ROOT
-from scripts.render.estimators import ESTIMATORS, adversarial_updates
+from scripts.render.estimators import adversarial_updates, recipe_label
 from scripts.render.estimators_oracle import at_one, load_benchmark, plot_curves
 from scripts.stats import interpolate, mean_se_text
 
@@ -47,7 +47,7 @@ def coco_table(results: Path | None = None) -> str:
         walls = [s["wall_s"] for s in d["variants"]["gan"]["seeds"].values()]
         cells = [mean_se_text(bleu["mle"]), mean_se_text(self_bleu["mle"]), mean_se_text(bleu["gan"]),
                  mean_se_text(self_bleu["gan"]), mean_se_text([g - m for m, g in zip(nll["mle"], nll["gan"])], sign=True)]
-        rows.append(f"| {ESTIMATORS[est]} | {len(bleu['gan'])} | " + " | ".join(cells)
+        rows.append(f"| {recipe_label(est)} | {len(bleu['gan'])} | " + " | ".join(cells)
                     + f" | {gap_cell} | {updates} | {mean_se_text(walls, 0)} s |")
     return ("| estimator (MS COCO captions, CPU size, early-stopped warm-up) | GAN seeds | its seeds' MLE BLEU-4, T = 1 | "
             "its seeds' MLE Self-BLEU-4, T = 1 | GAN BLEU-4, T = 1 | GAN Self-BLEU-4, T = 1 | GAN NLL_gen test − its MLE's | "

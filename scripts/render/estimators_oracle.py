@@ -15,12 +15,14 @@ from pathlib import Path
 
 from scripts import ROOT
 from scripts.render.figure import save
-from scripts.render.estimators import COLORS, ESTIMATORS, adversarial_updates
+from scripts.render.estimators import COLORS, adversarial_updates, recipe_label
 from scripts.render.sweep_table import gap_se
 from scripts.stats import by_temperature, mean_se_text
 
-# each estimator's result name under results/oracle/ and results/coco/ (scripts.bench.seeds --name)
-NAMES = {"gumbel": "cpu_es", "reinforce_rollout": "es_reinforce_rollout", "reinforce_dense": "es_reinforce_dense"}
+# each estimator's result name under results/oracle/ and results/coco/ (scripts.bench.seeds --name), and
+# ScratchGAN's whole recipe's (dense rewards, its critic, schedule, batch, discount and baseline decay)
+NAMES = {"gumbel": "cpu_es", "reinforce_rollout": "es_reinforce_rollout", "reinforce_dense": "es_reinforce_dense",
+         "reinforce_dense_sg512_all": "es_reinforce_dense_sg512_all"}
 
 
 def load_benchmark(bench: str, results: Path | None = None) -> dict[str, dict]:
@@ -61,7 +63,7 @@ def oracle_table() -> str:
         gap_cell = "-" if gap is None else f"{gap:+.3f}" + (f" ± {se:.3f}" if se is not None else "")
         updates = adversarial_updates(str(ROOT / d["config"]), d["overrides"])
         walls = [s["wall_s"] for s in d["variants"]["gan"]["seeds"].values()]
-        rows.append(f"| {ESTIMATORS[est]} | {n} | {mean_se_text(oracle['mle'])} | {mean_se_text(oracle['gan'])} | {mean_se_text(test['gan'])} | "
+        rows.append(f"| {recipe_label(est)} | {n} | {mean_se_text(oracle['mle'])} | {mean_se_text(oracle['gan'])} | {mean_se_text(test['gan'])} | "
                     f"{mean_se_text(below, sign=True)} | {gap_cell} | {updates} | {mean_se_text(walls, 0)} s |")
     return ("| estimator (SeqGAN oracle, CPU size, early-stopped warm-up) | GAN seeds | its seeds' MLE NLL_oracle, T = 1 | "
             "GAN NLL_oracle, T = 1 | GAN NLL_test, T = 1 | GAN below its MLE at T = 1 | GAN better than the MLE curve "
@@ -85,7 +87,7 @@ def grad_table(grammar: str = "arith", results: Path = ROOT / "results/estimator
         first, last = runs[0]["steps"][0]["step"], runs[0]["steps"][-1]["step"]
         cells = [mean_se_text([r["steps"][0]["snr"] for r in runs], 1), mean_se_text([r["steps"][-1]["snr"] for r in runs], 1),
                  mean_se_text([r["snr"] for r in runs], 1)]
-        rows.append(f"| {ESTIMATORS[est]} | {len(runs)} | " + " | ".join(cells) + " |")
+        rows.append(f"| {recipe_label(est)} | {len(runs)} | " + " | ".join(cells) + " |")
     return (f"| estimator (`{grammar}`, after the MLE warm-up) | seeds | signal-to-noise, iteration {first} | "
             f"signal-to-noise, iteration {last} | median over the log steps |\n|---|---|---|---|---|\n" + "\n".join(rows)
             + f"\n\nMean ± standard error over seeds; each figure from {d['batches']} independent batches at the "
@@ -116,7 +118,7 @@ def plot_curves(files: dict[str, dict], x: str, y: str, labels: tuple[str, str, 
             ax.plot([m[x] for m in own.values()], [m[y] for m in own.values()], "--x", ms=3, lw=1,
                     color=COLORS[est], label=f"MLE of the same seed{'s' * (n > 1)}")
         ax.plot([g[x] for g in gan.values()], [g[y] for g in gan.values()], "-o", ms=3,
-                color=COLORS[est], label=f"GAN: {ESTIMATORS[est]} ({n} seed{'s' * (n > 1)})")
+                color=COLORS[est], label=f"GAN: {recipe_label(est)} ({n} seed{'s' * (n > 1)})")
         for t, g in gan.items():
             if t in (0.5, 1.0):
                 ax.annotate(f"T={t:g}", (g[x], g[y]), fontsize=7)
