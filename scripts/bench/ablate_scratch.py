@@ -81,6 +81,9 @@ VARIANTS = {
         ", 3,000 iterations": ["train.adv_steps=3000"],
         ", batch 64, 6,000 iterations": ["train.batch_size=64", "train.adv_steps=6000"],
         ", batch 128, 3,000 iterations": ["train.batch_size=128", "train.adv_steps=3000"],
+        # toward a reliable moonshot: more updates with a slower baseline, or at half the batch
+        ", 3,000 iterations, baseline decay 0.9": ["train.adv_steps=3000", "train.baseline_decay=0.9"],
+        ", batch 256, 6,000 iterations": ["train.batch_size=256", "train.adv_steps=6000"],
     }.items()},
 }
 

@@ -60,6 +60,11 @@ RECIPES = {"long": "longer (its schedules stretched)", "b512": "batches of 512 (
            "rolltime": "in the rollouts' wall time (their clock's 1,500 updates; its schedules stretched)"}
 
 
+def plot_label(name: str) -> str:
+    """A legend's label: an estimator's, or ScratchGAN's whole recipe in short (its table label is a line)."""
+    return "REINFORCE, ScratchGAN's whole recipe" if name == "reinforce_dense_sg512_all" else recipe_label(name)
+
+
 def recipe_label(name: str) -> str:
     """The row label of an estimator (gumbel, ...) or of a variant recipe's folder (reinforce_dense_sg512_all)."""
     if name in ESTIMATORS:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from scripts import ROOT
 from scripts.render.figure import save
-from scripts.render.estimators import COLORS, adversarial_updates, recipe_label
+from scripts.render.estimators import COLORS, adversarial_updates, plot_label, recipe_label
 from scripts.render.sweep_table import gap_se
 from scripts.stats import by_temperature, mean_se_text
 
@@ -118,7 +118,7 @@ def plot_curves(files: dict[str, dict], x: str, y: str, labels: tuple[str, str, 
             ax.plot([m[x] for m in own.values()], [m[y] for m in own.values()], "--x", ms=3, lw=1,
                     color=COLORS[est], label=f"MLE of the same seed{'s' * (n > 1)}")
         ax.plot([g[x] for g in gan.values()], [g[y] for g in gan.values()], "-o", ms=3,
-                color=COLORS[est], label=f"GAN: {recipe_label(est)} ({n} seed{'s' * (n > 1)})")
+                color=COLORS[est], label=f"GAN: {plot_label(est)} ({n} seed{'s' * (n > 1)})")
         for t, g in gan.items():
             if t in (0.5, 1.0):
                 ax.annotate(f"T={t:g}", (g[x], g[y]), fontsize=7)
