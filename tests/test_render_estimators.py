@@ -3,6 +3,8 @@ time buys, read off its runs' curves, on result files built by hand."""
 import importlib
 import json
 
+import pytest
+
 
 def _seed(updates, valids, ratios):
     steps = [i * updates // (len(valids) - 1) for i in range(len(valids))]
@@ -209,6 +211,10 @@ def test_a_clocked_recipe_is_read_off_its_own_curves_and_its_longer_runs(tmp_pat
         return {"start": start, "estimator": est, "adv_updates": 100, "clock": [[0, 0.0], [100, 25.0 * len(seen)]]}
 
     monkeypatch.setattr(es, "timed", timed)
+    monkeypatch.setattr("sys.argv", ["estimator_speed", "--recipe", "nothing_here", "--results", str(tmp_path)])
+    with pytest.raises(SystemExit) as stop:                     # a recipe never measured: one line, status 2
+        es.main()
+    assert stop.value.code == 2 and not seen
     for _ in range(2):
         monkeypatch.setattr("sys.argv", ["estimator_speed", "--recipe", name, "--results", str(tmp_path)])
         es.main()

@@ -12,9 +12,10 @@ scripts.render.estimators_time reads the clocks to set the estimators side by si
 relaxation's wall time. Run it alone, or under one steady load throughout: the six clocks compare.
 
 A variant recipe measured by scripts.bench.grammar (results/estimators/<NAME>/<grammar>.json, say
-ScratchGAN's whole recipe, reinforce_dense_sg512_all) is clocked alone with --recipe NAME: its starts
-and its file's own --set overrides, its rows added to the file beside the estimators' (time it under
-the load the others were timed under: alone).
+ScratchGAN's whole recipe, reinforce_dense_sg512_all) is clocked with --recipe NAME: its starts and
+its file's own --set overrides, its rows added to the file beside the estimators'. Time it under the
+load the others were timed under, and check that by clocking the relaxation so too (--recipe gumbel
+--results DIR --out OTHER, results/grammar/<grammar>.json copied to DIR/gumbel/): it should match its row.
 
     .venv/bin/python -m scripts.bench.estimator_speed [--grammar arith] [--threads 1] [--recipe NAME] [--set KEY=VALUE ...]
 
@@ -69,7 +70,7 @@ def recipe_sets(results: Path, grammar: str, name: str) -> tuple[list[str], list
     """(starts, --set overrides) of a variant recipe's grammar benchmark file: what its clock runs."""
     path = results / name / f"{grammar}.json"
     if not path.is_file():
-        raise SystemExit(f"error: no result file {path}: run scripts.bench.grammar --results {path.parent} first")
+        raise ValueError(f"--recipe {name}: no result file {path}; run scripts.bench.grammar --results {path.parent} first")
     d = json.loads(path.read_text())
     return [s for s in STARTS if s in d["runs"]], d.get("set", [])
 
@@ -88,7 +89,10 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     out = Path(args.out or Path(args.results) / f"speed_{args.grammar}.json")
     if args.recipe:
-        starts, sets = recipe_sets(Path(args.results), args.grammar, args.recipe)
+        try:
+            starts, sets = recipe_sets(Path(args.results), args.grammar, args.recipe)
+        except ValueError as e:
+            ap.error(str(e))
         rows = [timed(args.grammar, start, args.recipe, [*sets, *args.set]) | {"set": [*sets, *args.set]}
                 for start in starts]
         kept = json.loads(out.read_text()) if out.is_file() else {"set": [], "rows": []}
