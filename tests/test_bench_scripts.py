@@ -844,8 +844,11 @@ def test_the_docs_grammar_tables_print_a_seed_with_no_valid_sample_as_such(monke
               "torch": "x", "runs": {k: bench.summarise(k, None, [], s) | {"seeds": s} for k, s in runs.items()}}
     ablation = {"reference": {"unique": 0.43}, "machine": "test", "torch": "x",
                 "runs": {"collapsed": seed, "fine": good}}
+    summary = {"samples": {"valid": 0.0, "unique": 0.01, "novel": 1.0, "mean_length": 16.0, "nll_valid": None},
+               "wall_s": 9.0, "device": "cpu", "threads": 1}       # a run's summary.json, every sample invalid
     monkeypatch.setattr(docs, "load_result", lambda rel: ablation if "scratch_ablation" in rel
-                        else result if rel.endswith("arith.json") else None)
+                        else summary if rel.endswith("_summary.json") else result if rel.endswith("arith.json") else None)
+    assert f"| 16.00 | {docs.NONE_VALID} | 9 s, cpu, 1 threads |" in docs.arith_default()
     rows = {line.split("|")[1].strip(): line for line in docs.grammar_bench().splitlines() if line.startswith("| ")}
     assert f"| {docs.NONE_VALID} |" in rows["scratch"] and "sample NLL none (no valid sample) missed (0/2" in rows["scratch"]
     assert "10.00 (x1.000 ± 0.000, 1 of 2 seeds drew a valid string)" in rows["gan"]

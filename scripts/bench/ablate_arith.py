@@ -76,7 +76,8 @@ def main() -> None:
              "|---|---|---|---|---|---|---|"]
     for name, r in results["rows"].items():
         lines.append(f"| {name} | {r['valid']:.3f} | {r['unique']:.3f} | {r['novel']:.3f} | "
-                     f"{r['mean_length']:.2f} | {r['nll_valid']:.2f} | {r['wall_s']:.0f} |")
+                     f"{r['mean_length']:.2f} | {'none valid' if r['nll_valid'] is None else format(r['nll_valid'], '.2f')} | "
+                     f"{r['wall_s']:.0f} |")
     ref = results["grammar_reference"]
     lines.append(f"| strings drawn from the grammar | {ref['valid']:.3f} | {ref['unique']:.3f} | - | "
                  f"{ref['mean_length']:.2f} | {ref['nll_valid']:.2f} | - |")

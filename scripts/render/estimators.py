@@ -22,6 +22,7 @@ ESTIMATORS = {"gumbel": "Gumbel-softmax relaxation", "reinforce_rollout": "REINF
 # one colour per estimator in every plot, and for ScratchGAN's whole recipe where it has a curve
 COLORS = dict(zip(ESTIMATORS, ("C0", "C3", "C2"))) | {"reinforce_dense_sg512_all": "C1"}
 STARTS = {"gan": "MLE warm-up", "scratch": "from scratch"}
+NONE_VALID = "none (no valid sample)"      # a sample NLL where no sample (or no seed's) was a valid string
 FIGURES = ("valid", "unique_ratio", "nll_samples_ratio", "gen_nll_test_ratio", "wall_s")
 
 
@@ -115,7 +116,7 @@ def _cell(seeds: list[dict], figure: str) -> str:
     no valid string has no sample NLL, and the cell says how many seeds it is taken over."""
     values = [r[figure] for r in seeds if r[figure] is not None]
     if not values:
-        return "none (no valid sample)"
+        return NONE_VALID
     text = mean_se_text(values, 0 if figure == "wall_s" else 3)
     return text if len(values) == len(seeds) else f"{text} ({len(values)} of {len(seeds)} seeds drew a valid string)"
 
