@@ -99,6 +99,8 @@ NUMBERS = [
     (["train", "--set", "train.rollouts=0"], "train.rollouts: must be at least 1"),
     (["train", "--set", "train.discount=0"], "train.discount: must be in (0, 1]"),
     (["train", "--set", "train.baseline_decay=1"], "train.baseline_decay: must be in [0, 1)"),
+    (["train", "--set", "train.terminal_reward=-1"], "train.terminal_reward: must be 0 (off) or positive"),
+    (["train", "--set", "train.terminal_reward=1"], "train.terminal_reward: adds the whole string's reward"),
     (["train", "--set", "train.entropy_weight=-1"], "train.entropy_weight: must be 0 or positive"),
     (["train", "--set", "train.grad_variance=1"], "train.grad_variance: must be 0 (off) or at least 2"),
     (["train", "--set", "train.estimator=reinforce", "--set", "train.rewards=dense"],

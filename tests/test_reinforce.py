@@ -16,7 +16,7 @@ import torch
 from seqgan_gumbel.models.discriminator import LSTMDiscriminator
 from seqgan_gumbel.models.generator import Generator, end_mask
 from seqgan_gumbel.storage.checkpoint import load_checkpoint
-from seqgan_gumbel.training.reinforce import ScoreFunction, discounted_returns, rollout_values
+from seqgan_gumbel.training.reinforce import ScoreFunction, discounted_returns, rollout_values, terminal_bonus
 
 from conftest import ROOT
 
@@ -50,6 +50,14 @@ def prefix_rewards(disc, ids):
     return ((2 * torch.sigmoid(scores) - 1) * real).sum(1)   # dense rewards, no discount
 
 
+def prefix_rewards_and_whole(disc, ids, weight=0.5):
+    """Dense rewards plus weight times the whole string's reward (its last prefix's)."""
+    scores, real = disc.prefix_scores(ids)
+    r = (2 * torch.sigmoid(scores) - 1) * real
+    last = real.sum(1).long() - 1
+    return r.sum(1) + weight * r.gather(1, last.unsqueeze(1)).squeeze(1)
+
+
 def exact_gradient(gen, disc, total_reward) -> tuple[torch.Tensor, float]:
     seqs = every_sequence()
     p = torch.exp(-gen.token_nll(seqs))
@@ -59,9 +67,9 @@ def exact_gradient(gen, disc, total_reward) -> tuple[torch.Tensor, float]:
     return torch.cat([g.flatten() for g in grads]), float(objective.detach())
 
 
-def estimates(gen, disc, rewards: str, batches: int = 100, batch: int = 256) -> torch.Tensor:
+def estimates(gen, disc, rewards: str, batches: int = 100, batch: int = 256, terminal: float = 0.0) -> torch.Tensor:
     tr = SimpleNamespace(loss="standard", rewards=rewards, rollouts=2, discount=1.0, baseline_decay=0.9,
-                         entropy_weight=0.0)
+                         entropy_weight=0.0, terminal_reward=terminal)
     sf = ScoreFunction(tr, gen, disc, batch, None, contextlib.nullcontext)
     out = []
     for _ in range(batches):
@@ -74,13 +82,14 @@ def estimates(gen, disc, rewards: str, batches: int = 100, batch: int = 256) -> 
     return torch.stack(out)
 
 
-@pytest.mark.parametrize("rewards, per_step, total", [("rollout", False, sequence_reward),
-                                                       ("dense", True, prefix_rewards)])
-def test_reinforce_gradient_matches_the_exact_gradient_by_enumeration(rewards, per_step, total):
+@pytest.mark.parametrize("rewards, per_step, total, terminal", [
+    ("rollout", False, sequence_reward, 0.0), ("dense", True, prefix_rewards, 0.0),
+    ("dense", True, prefix_rewards_and_whole, 0.5)])            # train.terminal_reward = 0.5
+def test_reinforce_gradient_matches_the_exact_gradient_by_enumeration(rewards, per_step, total, terminal):
     gen, disc = small_models(per_step)
     exact, _ = exact_gradient(gen, disc, total)
     torch.manual_seed(0)
-    est = estimates(gen, disc, rewards).double()
+    est = estimates(gen, disc, rewards, terminal=terminal).double()
     mean, se = est.mean(0), est.std(0) / est.shape[0] ** 0.5
     exact = exact.double()
     moving = se > 0                  # the banned tokens' output weights: no gradient, no spread
@@ -149,6 +158,20 @@ def test_discounted_returns_in_closed_form():
     mask = torch.tensor([[1.0, 1.0, 1.0, 0.0]])              # the sequence ended at the third token
     got = discounted_returns(r, mask, 0.5)
     assert torch.allclose(got, torch.tensor([[1 + 0.5 * 2 + 0.25 * 3, 2 + 0.5 * 3, 3.0, 0.0]]))
+
+
+def test_terminal_bonus_credits_every_token_with_the_whole_strings_reward():
+    r = torch.tensor([[1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0]])
+    mask = torch.tensor([[1.0, 1.0, 1.0, 0.0], [1.0, 0.0, 0.0, 0.0]])   # ended at the third, the first
+    assert torch.equal(terminal_bonus(r, mask, 0.5), torch.tensor([[1.5, 1.5, 1.5, 0.0], [2.5, 0.0, 0.0, 0.0]]))
+    tr = SimpleNamespace(loss="standard", rewards="dense", discount=0.5, terminal_reward=0.5)
+    disc = SimpleNamespace(prefix_scores=lambda ids: (ids.float(), None))
+    sf = ScoreFunction(tr, None, disc, 2, None, contextlib.nullcontext)
+    ids = torch.tensor([[0, 1, 2, 3]])
+    p = 2 * torch.sigmoid(ids.float()) - 1                      # the dense rewards of these scores
+    got = sf._returns(ids, torch.tensor([[1.0, 1.0, 1.0, 0.0]]), None, 0.0)
+    want = discounted_returns(p, torch.tensor([[1.0, 1.0, 1.0, 0.0]]), 0.5) + 0.5 * p[0, 2] * torch.tensor([1.0, 1, 1, 0])
+    assert torch.allclose(got, want)
 
 
 SETS = ["data.num_train=300", "data.num_test=60", "train.batch_size=16", "train.mle_steps=20",

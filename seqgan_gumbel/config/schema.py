@@ -137,6 +137,8 @@ class TrainConfig:
     rollouts: int = 16           # reinforce, rollout rewards: completions per prefix
     discount: float = 0.9        # reinforce, dense rewards: the discount of later steps' rewards
     baseline_decay: float = 0.9  # reinforce: decay of the moving-average baseline; 0 = no baseline
+    terminal_reward: float = 0.0  # reinforce, dense rewards: add this weight times the whole string's
+                                 # reward (its last prefix's) to every token's return, undiscounted
     entropy_weight: float = 0.0  # weight of an entropy bonus (both estimators): minus it times the
                                  # entropy of the generator's step distributions along its samples
     feature_matching: float = 0.0  # gumbel, cnn critic: weight of the squared distance between the

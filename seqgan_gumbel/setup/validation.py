@@ -126,6 +126,10 @@ def _train(tr) -> None:
     need(tr.rollouts >= 1, "train.rollouts", "must be at least 1 (SeqGAN used 16)")
     need(0 < tr.discount <= 1, "train.discount", "must be in (0, 1]")
     need(0 <= tr.baseline_decay < 1, "train.baseline_decay", "must be in [0, 1): 0 = no baseline, e.g. 0.9")
+    need(tr.terminal_reward >= 0, "train.terminal_reward", "must be 0 (off) or positive")
+    need(tr.terminal_reward == 0 or (tr.estimator == "reinforce" and tr.rewards == "dense"), "train.terminal_reward",
+         "adds the whole string's reward to dense rewards: set train.estimator=reinforce and "
+         "train.rewards=dense, or train.terminal_reward=0")
     need(tr.entropy_weight >= 0, "train.entropy_weight", "must be 0 or positive")
     need(tr.feature_matching >= 0, "train.feature_matching", "must be 0 or positive")
     need(tr.grad_variance == 0 or tr.grad_variance >= 2, "train.grad_variance",

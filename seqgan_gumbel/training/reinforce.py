@@ -6,7 +6,9 @@ baseline. Two kinds of reward (train.rewards):
   train.rollouts completions of the prefix x_0..x_t drawn from the generator; the last token's is
   the reward of the whole sequence. The critic may be any sequence critic.
 - dense (ScratchGAN, de Masson d'Autume et al. 2019): the per_step critic scores every prefix,
-  r_t = 2 sigmoid(score_t) - 1, and token t is credited with sum_{s >= t} discount^(s - t) r_s.
+  r_t = 2 sigmoid(score_t) - 1, and token t is credited with sum_{s >= t} discount^(s - t) r_s,
+  plus train.terminal_reward times r_T, the whole string's reward (its last prefix's, the end
+  token's), undiscounted: a sequence-level reward that reaches the first token too.
 
 The baseline is a moving average of the mean reward to go (ScratchGAN's), updated after each
 step's advantages are formed, so it never depends on the batch it is subtracted from and the
@@ -39,6 +41,13 @@ def discounted_returns(rewards: torch.Tensor, mask: torch.Tensor, discount: floa
     return out * mask
 
 
+def terminal_bonus(rewards: torch.Tensor, mask: torch.Tensor, weight: float) -> torch.Tensor:
+    """[B, T] weight times each row's reward at its last real position (mask 1), at every real
+    position; 0 after the end."""
+    last = (mask.sum(1).long() - 1).clamp(min=0).unsqueeze(1)
+    return weight * rewards.gather(1, last) * mask
+
+
 def rollout_values(gen: Generator, tokens: torch.Tensor, z: torch.Tensor | None, reward, n: int,
                    shard=None) -> torch.Tensor:
     """[B, T]: column t the mean of reward(completion) over n completions of tokens[:, :t + 1]
@@ -68,8 +77,11 @@ class ScoreFunction:
         tr = self.tr
         if tr.rewards == "dense":
             scores, _ = self.disc.prefix_scores(tokens)
-            return discounted_returns(rewards_from_scores(tr.loss, scores.float(), real_mean, True),
-                                      mask, tr.discount)
+            rewards = rewards_from_scores(tr.loss, scores.float(), real_mean, True)
+            returns = discounted_returns(rewards, mask, tr.discount)
+            if tr.terminal_reward > 0:
+                returns = returns + terminal_bonus(rewards, mask, tr.terminal_reward)
+            return returns
 
         def reward(ids):
             return rewards_from_scores(tr.loss, self.disc(ids).float(), real_mean, False)
