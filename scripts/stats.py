@@ -78,8 +78,13 @@ def frontier_gap(curve: list[tuple[float, float]], x: float, y: float) -> float:
     return y - interpolate(front, x)
 
 
-def spearman(truth: list[float], judged: list[float]) -> float:
-    """Spearman's rank correlation of a judge's figures with the truth's (scipy's, ties averaged)."""
+def spearman(truth: list[float | None], judged: list[float | None]) -> float | None:
+    """Spearman's rank correlation of a judge's figures with the truth's (scipy's, ties averaged),
+    over the pairs where both are defined (a grammar NLL of the valid samples is None where none
+    was valid); None with fewer than two such pairs."""
     from scipy.stats import spearmanr
 
-    return float(spearmanr(truth, judged).statistic)
+    pairs = [(a, b) for a, b in zip(truth, judged, strict=True) if a is not None and b is not None]
+    if len(pairs) < 2:
+        return None
+    return float(spearmanr(*zip(*pairs)).statistic)

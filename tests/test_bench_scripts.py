@@ -712,6 +712,27 @@ def test_spearman_is_the_closed_form_without_ties_and_averages_tied_ranks():
     assert spearman([1.0, 1.0, 2.0], [1.0, 2.0, 3.0]) == pytest.approx(0.8660254, abs=1e-6)
 
 
+def test_spearman_leaves_out_the_pairs_with_an_undefined_figure():
+    from scripts.stats import spearman
+
+    # a run with no valid sample has no grammar NLL of its valid samples, nor a judge NLL of them
+    assert spearman([1.0, None, 3.0, 2.0], [1.0, 5.0, 2.0, None]) == pytest.approx(1.0)   # (1, 1), (3, 2)
+    assert spearman([1.0, None, 3.0], [2.0, 5.0, 1.0]) == pytest.approx(-1.0)
+    assert spearman([1.0, None], [None, 2.0]) is None                 # fewer than two pairs: undefined
+
+
+def test_the_arith_judges_table_prints_a_run_with_no_valid_sample_as_such(monkeypatch):
+    rj = _module("render.judges")
+    d = json.loads((ROOT / "results/judges/arith.json").read_text())
+    d["trained"][0].update(nll_valid=None, lm_nll_valid=None)
+    d["spearman_lm_valid_vs_grammar_nll_valid"] = None
+    monkeypatch.setattr(rj, "load_result", lambda path: d)
+    text = rj.judges_arith()
+    row = next(line for line in text.splitlines() if line.startswith(f"| {d['trained'][0]['generator']} |"))
+    assert row.count("none (no valid sample)") == 2
+    assert "their grammar NLL, trained runs | undefined (fewer than two runs with a valid sample) | - |" in text
+
+
 def test_the_reverse_sizes_study_counts_the_pairs_of_temperatures_the_reverse_lm_orders_as_the_truth():
     rs = _module("bench.reverse_sizes")
     fits = {}

@@ -72,9 +72,11 @@ def _corrupt(lines: list[str], share: float, symbols: list[str], seed: int) -> l
     return out
 
 
-def _judge_nll_per_string(judge, lines: list[str]) -> float:
+def _judge_nll_per_string(judge, lines: list[str]) -> float | None:
     """The judge LM's NLL per string (its end included) of the lines: the judged twin of the
-    grammar's exact NLL per string of the same lines."""
+    grammar's exact NLL per string of the same lines; None without lines (no valid sample)."""
+    if not lines:
+        return None
     ids = judge.ids(lines)
     return judge.lm_score(lines)["lm_score"] * int((ids != judge.vocab.pad).sum()) / len(lines)
 
@@ -153,12 +155,12 @@ def main() -> None:
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(f"Spearman LM score vs invalid {result['spearman_lm_vs_invalid']:.3f}, vs grammar NLL "
-          f"{result['spearman_lm_vs_grammar_nll']:.3f}, on the valid samples vs their grammar NLL "
-          f"{result['spearman_lm_valid_vs_grammar_nll_valid']:.3f} (corrupted strings "
-          f"{result['spearman_lm_vs_invalid_corrupted']:.3f}), reverse-LM vs NLL_test "
-          f"{result['spearman_reverse_vs_nll_test']:.3f} (collapse {result['spearman_reverse_vs_collapse']:.3f}), "
-          f"MAUVE real {real['mauve']:.3f}; written to {out}")
+    rho = {k[len("spearman_"):]: "undefined" if v is None else f"{v:.3f}"
+           for k, v in result.items() if k.startswith("spearman_")}
+    print(f"Spearman LM score vs invalid {rho['lm_vs_invalid']}, vs grammar NLL {rho['lm_vs_grammar_nll']}, "
+          f"on the valid samples vs their grammar NLL {rho['lm_valid_vs_grammar_nll_valid']} (corrupted strings "
+          f"{rho['lm_vs_invalid_corrupted']}), reverse-LM vs NLL_test {rho['reverse_vs_nll_test']} (collapse "
+          f"{rho['reverse_vs_collapse']}), MAUVE real {real['mauve']:.3f}; written to {out}")
 
 
 if __name__ == "__main__":

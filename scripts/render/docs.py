@@ -17,7 +17,7 @@ from pathlib import Path
 
 from scripts import ROOT
 from scripts.render.full import load_result, coco_full, cpu_early_stopping, headline_rows, mle_ablation, oracle_size
-from scripts.render.estimators import NONE_VALID, table as estimators_table
+from scripts.render.estimators import NONE_VALID, figure, table as estimators_table
 from scripts.render.estimators_coco import coco_table as estimators_coco_table
 from scripts.render.estimators_oracle import grad_table, oracle_table
 from scripts.render.estimators_time import matched_table
@@ -38,7 +38,7 @@ def arith_default() -> str:
             continue
         sc = s["samples"]
         rows.append(f"| {label} | {sc['valid']:.3f} | {sc['unique']:.3f} | {sc['novel']:.3f} | "
-                    f"{sc['mean_length']:.2f} | {_figure(sc['nll_valid'], '.2f', '')} | {s['wall_s']:.0f} s, {s['device']}, "
+                    f"{sc['mean_length']:.2f} | {figure(sc['nll_valid'], '.2f')} | {s['wall_s']:.0f} s, {s['device']}, "
                     f"{s['threads']} threads |")
     ref = load_result("results/arith/ablation.json")
     if ref:
@@ -136,12 +136,6 @@ TARGETS = {"valid": lambda v: v >= 0.99, "nll_samples_ratio": lambda v: v is not
            "gen_nll_test_ratio": lambda v: v - 1 <= 0.05, "unique_ratio": lambda v: v >= 0.9}
 
 
-def _figure(v: float | None, spec: str = ".3f", prefix: str = "x") -> str:
-    """A figure as prefix + format(v, spec) ("x1.234": a ratio), or NONE_VALID for a null one (the
-    grammar NLL of samples none of which is valid)."""
-    return NONE_VALID if v is None else prefix + format(v, spec)
-
-
 def _samples_cell(m: dict, sd: dict, seeds: list[dict]) -> str:
     """The grammar NLL of the valid samples and its ratio: mean ± std over the seeds that define it
     (a seed with no valid sample has none), saying over how many where that is not all."""
@@ -154,7 +148,7 @@ def _samples_cell(m: dict, sd: dict, seeds: list[dict]) -> str:
 
 def _grammar_verdict(m: dict, seeds: list[dict] | None = None) -> str:
     """The from-scratch issue's four targets on the seed means (and how many seeds reach each)."""
-    names = {"valid": f"valid {m['valid']:.4f}", "nll_samples_ratio": f"sample NLL {_figure(m['nll_samples_ratio'])}",
+    names = {"valid": f"valid {m['valid']:.4f}", "nll_samples_ratio": f"sample NLL {figure(m['nll_samples_ratio'], prefix='x')}",
              "gen_nll_test_ratio": f"held-out NLL x{m['gen_nll_test_ratio']:.3f}",
              "unique_ratio": f"unique x{m['unique_ratio']:.2f}"}
     out = []
@@ -203,7 +197,7 @@ def scratch_ablation() -> str:
     rows = []
     for name, r in d["runs"].items():
         note = f" (stopped at iteration {r['stopped_at']:,}: its last logged figures, 500 samples)" if "stopped_at" in r else ""
-        rows.append(f"| {name}{note} | {r['valid']:.3f} | {r['unique']:.3f} | {_figure(r['nll_samples_ratio'])} | "
+        rows.append(f"| {name}{note} | {r['valid']:.3f} | {r['unique']:.3f} | {figure(r['nll_samples_ratio'], prefix='x')} | "
                     f"x{r['gen_nll_test_ratio']:.3f} | {r['wall_s']:.0f} s |")
     return ("| `arith` from scratch, one seed (0) | valid | unique | grammar NLL of samples ÷ the grammar's own | "
             "generator NLL of held-out strings ÷ exact | wall |\n|---|---|---|---|---|---|\n" + "\n".join(rows)
@@ -229,7 +223,7 @@ def headline_grammar() -> str:
                 continue
             r = d["runs"][key]["mean"]
             rows.append(f"| `{grammar}` | ours: {d['runs'][key]['label']} | {r['valid']:.3f} | {r['unique']:.3f} | "
-                        f"{_figure(r['nll_samples_ratio'])} | x{r['gen_nll_test_ratio']:.3f} |")
+                        f"{figure(r['nll_samples_ratio'], prefix='x')} | x{r['gen_nll_test_ratio']:.3f} |")
         ref = d["reference"]
         rows.append(f"| `{grammar}` | real data: strings drawn from the grammar | {ref['valid']:.3f} | {ref['unique']:.3f} | x1 | x1 |")
     if not rows:

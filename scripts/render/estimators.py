@@ -23,6 +23,12 @@ ESTIMATORS = {"gumbel": "Gumbel-softmax relaxation", "reinforce_rollout": "REINF
 COLORS = dict(zip(ESTIMATORS, ("C0", "C3", "C2"))) | {"reinforce_dense_sg512_all": "C1"}
 STARTS = {"gan": "MLE warm-up", "scratch": "from scratch"}
 NONE_VALID = "none (no valid sample)"      # a sample NLL where no sample (or no seed's) was a valid string
+
+
+def figure(v: float | None, spec: str = ".3f", prefix: str = "") -> str:
+    """A figure as prefix + format(v, spec) ("x1.234": a ratio), or NONE_VALID for a null one (the
+    grammar NLL of samples none of which is valid)."""
+    return NONE_VALID if v is None else prefix + format(v, spec)
 FIGURES = ("valid", "unique_ratio", "nll_samples_ratio", "gen_nll_test_ratio", "wall_s")
 
 

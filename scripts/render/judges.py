@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from scripts import ROOT
+from scripts.render.estimators import figure
 from scripts.render.full import load_result
 from scripts.stats import frontier_gap, mean_se, mean_se_text
 
@@ -83,7 +84,7 @@ def judges_arith() -> str:
     d = load_result("results/judges/arith.json")
     if d is None:
         return "(not measured yet: run python -m scripts.bench.judges_arith)"
-    rows = [f"| {r['generator']} | {1 - r['invalid']:.4f} | {r['nll_valid']:.3f} | {r['lm_nll_valid']:.3f} | "
+    rows = [f"| {r['generator']} | {1 - r['invalid']:.4f} | {figure(r['nll_valid'])} | {figure(r['lm_nll_valid'])} | "
             f"{r['nll_test']:.4f} | {r['lm_score']:.4f} | {r['reverse_lm']:.4f} | {r['mauve']:.3f} |" for r in d["trained"]]
     real = d["real_data"]
     rows.append(f"| real: fresh grammar strings | 1 | - | - | - | {real['lm_score']:.4f} | {real['reverse_lm']:.4f} | "
@@ -103,7 +104,8 @@ def judges_arith() -> str:
             "same | NLL_test (nats/token) | LM score | reverse-LM | MAUVE |\n"
             "|---|---|---|---|---|---|---|---|\n".format(d["num"]) + "\n".join(rows)
             + "\n\n| check (Spearman, target ≥ 0.95) | value | |\n|---|---|---|\n"
-            + "\n".join(f"| {name} | {v:.3f} | {_verdict(v)} |" for name, v in checks)
+            + "\n".join(f"| {name} | {v:.3f} | {_verdict(v)} |" if v is not None else
+                        f"| {name} | undefined (fewer than two runs with a valid sample) | - |" for name, v in checks)
             + f"\n\nCorrupted strings (invalid share → LM score): {corrupted}. Pools of grammar draws (size → "
             f"reverse-LM): {pools}. MAUVE peaks at: {peaks}. Judge `{d['judge']}` fitted on the runs' 10,000 "
             f"training strings ({d['judge_epochs']} epochs, the best {d['judge_best_epoch']}, validation NLL "
