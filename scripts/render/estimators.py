@@ -29,6 +29,8 @@ def figure(v: float | None, spec: str = ".3f", prefix: str = "") -> str:
     """A figure as prefix + format(v, spec) ("x1.234": a ratio), or NONE_VALID for a null one (the
     grammar NLL of samples none of which is valid)."""
     return NONE_VALID if v is None else prefix + format(v, spec)
+
+
 FIGURES = ("valid", "unique_ratio", "nll_samples_ratio", "gen_nll_test_ratio", "wall_s")
 
 
