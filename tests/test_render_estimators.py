@@ -124,6 +124,11 @@ def test_a_longer_or_larger_batch_run_of_an_estimator_is_a_row_of_its_own_set_ag
     table = est.table("arith", tmp_path)
     cells = [c.strip() for c in _row(table, "but batches of 256, four times the updates").split("|")]
     assert cells[3:5] == ["1", "0.990"] and cells[10] == "400" and table.index(longest) < table.index(cells[2])
+    # and with the whole string's reward on every token: after that
+    write(tmp_path / "reinforce_dense_sg512_all_long_term/arith.json", 200, [0.995])
+    table = est.table("arith", tmp_path)
+    term = [c.strip() for c in _row(table, "the whole string's reward added").split("|")]
+    assert term[3:5] == ["1", "0.995"] and term[10] == "200" and table.index(cells[2]) < table.index(term[2])
 
 
 def test_a_seed_that_drew_no_valid_string_is_counted_out_of_the_sample_nll_and_misses_the_targets(tmp_path):

@@ -66,6 +66,8 @@ RECIPES = {"long": "longer (its schedules stretched)", "b512": "batches of 512 (
            "sg512_all_long": "all of ScratchGAN's above, twice the updates (its schedules stretched)",
            "sg256_all_4x": "all of ScratchGAN's above but batches of 256, four times the updates (its schedules "
                            "stretched; the same samples as twice the updates at 512)",
+           "sg512_all_long_term": "all of ScratchGAN's above, twice the updates, and the whole string's reward "
+                                  "added to every token's return (train.terminal_reward=1)",
            "rolltime": "in the rollouts' wall time (their clock's 1,500 updates; its schedules stretched)"}
 
 
@@ -89,8 +91,8 @@ def load_recipes(results: Path, grammar: str) -> list[tuple[str, str, dict]]:
     (train.batch_size=512), or those with its discount and baseline decay (train.discount=0.23,
     train.baseline_decay=0.08), together or one at a time, or with its critic (the discriminator's
     loss=standard, prefix_loss, layer_norm, l2=1e-6, dropout=0.1), its critic's schedule
-    (train.d_steps=1, train.d_lr=9.38e-3) and then all of these, for 1,500 updates and for 3,000, and
-    at batches of 256 for 6,000."""
+    (train.d_steps=1, train.d_lr=9.38e-3) and then all of these, for 1,500 updates and for 3,000 (and
+    with a terminal reward, train.terminal_reward), and at batches of 256 for 6,000."""
     return [(est, recipe_label(f"{est}_{suffix}"), json.loads(path.read_text()))
             for suffix, label in RECIPES.items() for est in ESTIMATORS
             if (path := results / f"{est}_{suffix}" / f"{grammar}.json").is_file()]
