@@ -225,6 +225,7 @@ def test_oracle_benchmark_stopped_part_way_resumes_from_its_checkpoint_and_skips
     d = json.loads((tmp_path / "res" / "cpu.json").read_text())
     pieces = d["variants"]["mle"]["seeds"]["0"]["pieces"]
     assert [p.get("stopped", False) for p in pieces] == [True, False] and pieces[1]["device"] == "cpu"
+    assert [p["machine"].split(", ")[1] for p in pieces] == ["1 torch threads"] * 2     # train.threads=1 honoured
     steps = [json.loads(l)["global_step"] for l in metrics.read_text().splitlines()]
     assert steps == sorted(set(steps)) and steps[-1] == 200 and steps[1] == 20   # resumed: each step logged once
     assert not snapshot.exists() and not (tmp_path / "res" / "cpu_runs" / "gan-s0" / "resume").exists()  # scored: dropped

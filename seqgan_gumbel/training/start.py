@@ -18,9 +18,11 @@ from seqgan_gumbel.training.rundir import (RunLock, check_run_dir, prepare_run_d
 from seqgan_gumbel.training.trainer import Trainer
 
 
-def set_threads(cfg: Config, dist: distributed.Dist) -> None:
+def set_threads(cfg: Config, dist: distributed.Dist | None = None) -> None:
     """train.threads, or under torchrun on CPUs the cores shared out among the local processes
-    (more threads than cores makes OpenMP's waiting threads spin against each other)."""
+    (more threads than cores makes OpenMP's waiting threads spin against each other). Every way a
+    run starts or goes on calls it first: train, resume, and the benchmarks' own."""
+    dist = dist or distributed.Dist()
     if cfg.train.threads > 0:
         torch.set_num_threads(cfg.train.threads)
     elif dist.active and not torch.cuda.is_available():
