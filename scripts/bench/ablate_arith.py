@@ -21,6 +21,8 @@ from seqgan_gumbel.setup import load_config
 from seqgan_gumbel.metrics import grammar_scores
 from seqgan_gumbel.training import train
 
+from scripts.render.estimators import figure
+
 VARIANTS = {
     "default (MLE warm-up, WGAN-GP, CNN critic, minibatch std)": [],
     "MLE only (same number of generator updates)": ["train.adv_steps=0", "train.mle_steps=1800"],
@@ -76,7 +78,7 @@ def main() -> None:
              "|---|---|---|---|---|---|---|"]
     for name, r in results["rows"].items():
         lines.append(f"| {name} | {r['valid']:.3f} | {r['unique']:.3f} | {r['novel']:.3f} | "
-                     f"{r['mean_length']:.2f} | {'none valid' if r['nll_valid'] is None else format(r['nll_valid'], '.2f')} | "
+                     f"{r['mean_length']:.2f} | {figure(r['nll_valid'], '.2f')} | "
                      f"{r['wall_s']:.0f} |")
     ref = results["grammar_reference"]
     lines.append(f"| strings drawn from the grammar | {ref['valid']:.3f} | {ref['unique']:.3f} | - | "
