@@ -120,6 +120,23 @@ def test_the_validation_split_is_seeded_disjoint_and_never_the_test_split():
         Trainer(load_config(None, TINY + ["data.validation_fraction=0.9999"]), None, progress=False)
 
 
+def test_a_trainer_applies_train_threads_as_it_is_built():
+    """Every way a run starts (train, resume, the benchmarks' own Trainers) honours train.threads,
+    because the Trainer sets it before it builds the data; 0 leaves the caller's count alone."""
+    from seqgan_gumbel.training.trainer import Trainer
+
+    before = torch.get_num_threads()
+    other = 1 if before > 1 else 2
+    try:
+        Trainer(load_config(None, TINY + [f"train.threads={other}"]), None, progress=False)
+        assert torch.get_num_threads() == other
+        torch.set_num_threads(before)
+        Trainer(load_config(None, TINY), None, progress=False)
+        assert torch.get_num_threads() == before
+    finally:
+        torch.set_num_threads(before)
+
+
 def relgan_pooled(d: CNNDiscriminator, x: torch.Tensor) -> torch.Tensor:
     """RelGAN's features: a 1-channel Conv2d with kernel (w, emb / num_rep) and that stride over
     [B, 1, T, emb], max-pooled over time -> [B, R, features]."""

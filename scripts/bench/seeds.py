@@ -77,10 +77,9 @@ def train_or_resume(config: Path, overrides: list[str], out: Path, device: str) 
     resume path, under the run lock), else a fresh run. Returns the trainer, its generator restored."""
     from seqgan_gumbel.config import from_dict
     from seqgan_gumbel.storage import CHECKPOINT_NAME, load_checkpoint
-    from seqgan_gumbel.training import continue_run, resumed_trainer, set_threads
+    from seqgan_gumbel.training import continue_run, resumed_trainer
 
     cfg = load_config(str(config), [*overrides, f"train.device={device}", "log.report=false"])
-    set_threads(cfg)                  # train.threads, as `train` honours it (before 2026-12-07 it was not)
     if (out / CHECKPOINT_NAME).is_file():
         state = load_checkpoint(out)
         if from_dict(state["config"]).computation() != cfg.computation():

@@ -2,5 +2,5 @@
 from seqgan_gumbel.surface import lazy_surface
 
 __getattr__, __all__ = lazy_surface(
-    __name__, start="train start_run resume resumed_trainer continue_run set_threads",
+    __name__, start="train start_run resume resumed_trainer continue_run", distributed="set_threads",
     trainer="Trainer", rundir="prepare_run_dir", stopping="Interrupted NonFiniteLoss")

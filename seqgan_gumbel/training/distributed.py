@@ -13,10 +13,14 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import torch
 
 from seqgan_gumbel.errors import UserError
+
+if TYPE_CHECKING:
+    from seqgan_gumbel.config.schema import Config
 
 _SETTLE_S = 0.05   # see stop(): long beside the microseconds a worker needs to free its work
 
@@ -43,6 +47,18 @@ class Dist:
             return None
         per = global_batch // self.world
         return self.rank * per, (self.rank + 1) * per, global_batch
+
+
+def set_threads(cfg: Config, dist: Dist | None = None) -> None:
+    """train.threads, or under torchrun on CPUs the cores shared out among the local processes
+    (more threads than cores makes OpenMP's waiting threads spin against each other). A Trainer
+    applies it as it is built, before the data and models (threads can change float results), so
+    every way a run starts or goes on honours it; call it for work done without a Trainer."""
+    dist = dist or Dist()
+    if cfg.train.threads > 0:
+        torch.set_num_threads(cfg.train.threads)
+    elif dist.active and not torch.cuda.is_available():
+        torch.set_num_threads(max(1, (os.cpu_count() or 1) // dist.local_world))
 
 
 def from_env() -> Dist:

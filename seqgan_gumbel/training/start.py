@@ -1,10 +1,7 @@
 """Starting a run and resuming a stopped one: everything a user can get wrong is checked first."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
-
-import torch
 
 from seqgan_gumbel.training import distributed
 from seqgan_gumbel.storage.checkpoint import RESUME_KEYS, load_checkpoint, require
@@ -18,24 +15,12 @@ from seqgan_gumbel.training.rundir import (RunLock, check_run_dir, prepare_run_d
 from seqgan_gumbel.training.trainer import Trainer
 
 
-def set_threads(cfg: Config, dist: distributed.Dist | None = None) -> None:
-    """train.threads, or under torchrun on CPUs the cores shared out among the local processes
-    (more threads than cores makes OpenMP's waiting threads spin against each other). Every way a
-    run starts or goes on calls it first: train, resume, and the benchmarks' own."""
-    dist = dist or distributed.Dist()
-    if cfg.train.threads > 0:
-        torch.set_num_threads(cfg.train.threads)
-    elif dist.active and not torch.cuda.is_available():
-        torch.set_num_threads(max(1, (os.cpu_count() or 1) // dist.local_world))
-
-
 def train(cfg: Config, out: str | Path, *, overwrite: bool = False, progress: bool = True,
           dist: distributed.Dist | None = None) -> dict:
     """Train one run into the directory `out`; returns its summary.
     dist: this process's place in a torchrun launch (None: a single process)."""
     out, dist = Path(out), dist or distributed.Dist()
     output_dir(out, "--out")
-    set_threads(cfg, dist)
     trainer = Trainer(cfg, out, progress=progress, dist=dist)  # loads data, builds models: may raise UserError
     check_run_dir(out, overwrite)
     return start_run(trainer, out, overwrite=overwrite, dist=dist)
@@ -84,7 +69,6 @@ def resume(run_or_checkpoint: str | Path, overrides: list[str] | None = None, *,
     cfg = from_dict(state["config"], "checkpoint config")
     apply_overrides(cfg, overrides or [])
     dist = dist or distributed.Dist()
-    set_threads(cfg, dist)
     trainer = resumed_trainer(out, state, cfg, progress=progress, dist=dist)
     if trainer.global_step >= trainer.total and (out / "summary.json").is_file():
         raise UserError(f"run {out} is already complete ({trainer.global_step} steps); "

@@ -42,6 +42,7 @@ class Trainer:
     def __init__(self, cfg: Config, out: Path, *, progress: bool = True, dist: distributed.Dist | None = None):
         self.cfg, self.out = cfg, out
         self.dist = dist = dist or distributed.Dist()
+        distributed.set_threads(cfg, dist)               # first: threads can change float results
         tr = cfg.train
         if dist.active and tr.mle_patience > 0:
             raise UserError("train.mle_patience (early stopping) is not available under torchrun; "
