@@ -837,6 +837,27 @@ def test_the_scratchgan_config_is_the_recipe_the_benchmarks_measured():
     assert ours == measured
 
 
+def test_grammar_benchmark_scores_each_run_over_sampling_temperatures(tmp_path):
+    """--temperatures keeps each seed's curve: at T = 1 the held-out NLL ratio is the run's own (the
+    same generator, the same strings); colder samples are sharper (a lower grammar NLL and a lower
+    generator NLL of their own kind) and tempering moves the generator off the held-out strings."""
+    r = subprocess.run([sys.executable, "-m", "scripts.bench.grammar", "--grammars", "arith", "--variants", "mle",
+                        "--seeds", "0", "--results", tmp_path, "--temperatures", "0.5,1,2", "--threads", "1",
+                        "--set", "train.mle_steps=150", "--set", "data.num_train=500", "--set", "data.num_test=200"],
+                       capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert r.returncode == 0, r.stderr[-2000:]
+    run = json.loads((tmp_path / "arith.json").read_text())["runs"]["mle"]["seeds"]["0"]
+    rows = {row["temperature"]: row for row in run["temperatures"]}
+    assert list(rows) == [0.5, 1.0, 2.0]
+    assert run["cpu_capability"] == torch.backends.cpu.get_cpu_capability()   # floats can differ between kinds
+    assert rows[1.0]["gen_nll_test_ratio"] == pytest.approx(run["gen_nll_test_ratio"], rel=1e-9)
+    assert rows[0.5]["nll_samples_ratio"] < rows[1.0]["nll_samples_ratio"] < rows[2.0]["nll_samples_ratio"]
+    assert rows[0.5]["unique_ratio"] < rows[2.0]["unique_ratio"] and rows[0.5]["valid"] > rows[2.0]["valid"]
+    assert min(rows[0.5]["gen_nll_test_ratio"], rows[2.0]["gen_nll_test_ratio"]) > rows[1.0]["gen_nll_test_ratio"]
+    for row in rows.values():      # every figure a ratio to the same held-out strings' as the run's own
+        assert set(row) == {"temperature", "valid", "unique_ratio", "mean_length", "nll_samples_ratio", "gen_nll_test_ratio"}
+
+
 def test_a_seed_whose_samples_hold_no_valid_string_is_kept_with_a_null_sample_nll(tmp_path, monkeypatch, capsys):
     """The seed is written before it is printed, and neither step needs a sample NLL."""
     grammar = _module("bench.grammar")

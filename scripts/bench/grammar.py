@@ -15,7 +15,7 @@ one thread each, --seeds 0 and --seeds 1,2, say). scripts/render/docs.py turns t
 into the tables of docs/results/grammars.md and the README; scripts/render/scratch.py draws the curves.
 
     .venv/bin/python -m scripts.bench.grammar [--grammars arith,kusner] [--variants mle,gan,scratch]
-        [--seeds 0,1,2] [--threads N] [--fresh] [--set KEY=VALUE ...] [--results DIR]
+        [--seeds 0,1,2] [--threads N] [--fresh] [--set KEY=VALUE ...] [--results DIR] [--temperatures T,T]
 """
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ from pathlib import Path
 
 import torch
 
+from seqgan_gumbel.evaluation import sweep_run
 from seqgan_gumbel.setup import load_config
 from seqgan_gumbel.metrics import grammar_scores
 from seqgan_gumbel.training import start_run, Trainer
@@ -52,8 +53,10 @@ FIGURES = ("valid", "unique", "unique_ratio", "nll_samples", "nll_samples_ratio"
 REFERENCE = ("n", "valid", "unique", "mean_length", "nll_valid")
 
 
-def one_run(grammar: str, overrides: list[str], seed: int, out: Path, config: str | None = None) -> dict:
-    """Train one run and score it against held-out strings drawn from the grammar with the run's seed."""
+def one_run(grammar: str, overrides: list[str], seed: int, out: Path, config: str | None = None,
+            temperatures: tuple[float, ...] = ()) -> dict:
+    """Train one run and score it against held-out strings drawn from the grammar with the run's seed;
+    with temperatures, also its quality-diversity curve (temperature_curve())."""
     cfg = load_config(config, [f"data.grammar={grammar}", f"train.seed={seed}", "train.num_samples=2000",
                                "log.report=false", *overrides])
     t0 = time.perf_counter()
@@ -76,9 +79,27 @@ def one_run(grammar: str, overrides: list[str], seed: int, out: Path, config: st
             "nll_samples": nll, "nll_samples_ratio": None if nll is None else nll / reference["nll_valid"],
             "gen_nll_test": gen_nll, "gen_nll_test_ratio": gen_nll / reference["nll_valid"],
             "wall_s": round(wall, 1), "threads": torch.get_num_threads(), "load": load_average(),
+            "cpu_capability": torch.backends.cpu.get_cpu_capability(),  # float results may differ between kinds
             "mle_steps": cfg.train.mle_steps, "adv_updates": cfg.train.adv_steps * cfg.train.g_steps,
             "reference": {k: reference[k] for k in REFERENCE},
-            "curve": curve(out, reference["nll_valid"], logged_nll, tokens_per_string)}
+            "curve": curve(out, reference["nll_valid"], logged_nll, tokens_per_string)} | (
+        {"temperatures": temperature_curve(out, temperatures, seed, reference, data.test_ids, vocab.pad)}
+        if temperatures else {})
+
+
+def temperature_curve(run: Path, temperatures: tuple[float, ...], seed: int, reference: dict,
+                      test_ids: torch.Tensor, pad: int) -> list[dict]:
+    """The finished run's samples at each sampling temperature (the public sweep_run: 2,000 drawn
+    with one seed, seed + 1, at every temperature), scored as at the end of training: validity,
+    uniqueness and the grammar NLL of the valid samples against the held-out strings', and the
+    tempered generator's NLL of all held-out strings (sweep_run's per token, end included, turned
+    into nats per string) against the grammar's exact NLL of them."""
+    tokens_per_string = int((test_ids != pad).sum()) / test_ids.shape[0]
+    rows = sweep_run(run, list(temperatures), 2000, seed + 1, 4)[1]
+    return [{"temperature": r["temperature"], "valid": r["valid"], "unique_ratio": r["unique"] / reference["unique"],
+             "mean_length": r["mean_length"],
+             "nll_samples_ratio": None if r["nll_valid"] is None else r["nll_valid"] / reference["nll_valid"],
+             "gen_nll_test_ratio": r["nll_test"] * tokens_per_string / reference["nll_valid"]} for r in rows]
 
 
 def curve(run: Path, nll_reference: float, logged_nll: float, tokens_per_string: float) -> list[dict]:
@@ -138,10 +159,13 @@ def main() -> None:
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="a config override applied to every variant (after its own)")
     ap.add_argument("--results", default=str(ROOT / "results" / "grammar"), help="where <grammar>.json is kept")
+    ap.add_argument("--temperatures", default="", metavar="T,T,...",
+                    help="also score each run's samples at these sampling temperatures (its quality-diversity curve)")
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
     seeds = [int(s) for s in args.seeds.split(",")]
+    temperatures = tuple(float(t) for t in args.temperatures.split(",") if t)
     for grammar in args.grammars.split(","):
         path = Path(args.results) / f"{grammar}.json"
         for key in args.variants.split(","):
@@ -155,7 +179,8 @@ def main() -> None:
                     print(f"{grammar:7} {key:8} seed {seed}: already measured, skipped", flush=True)
                     continue
                 with tempfile.TemporaryDirectory() as tmp:
-                    r = one_run(grammar, overrides + args.set, seed, Path(tmp) / "run", config and str(ROOT / config))
+                    r = one_run(grammar, overrides + args.set, seed, Path(tmp) / "run", config and str(ROOT / config),
+                                temperatures)
                 merge(path, grammar, key, (label, config, overrides), seed, r, args.set)    # kept first
                 samples = "none valid" if r["nll_samples_ratio"] is None else f"x{r['nll_samples_ratio']:.3f}"
                 print(f"{grammar:7} {key:8} seed {seed}: valid {r['valid']:.3f}, unique x{r['unique_ratio']:.3f}, "
