@@ -229,3 +229,52 @@ def test_a_clocked_recipe_is_read_off_its_own_curves_and_its_longer_runs(tmp_pat
     # the rerun's clock: 0.5 s an update, so 200 updates, read off the longer runs' curves at step 200
     cells = [c.strip() for c in _row(et.matched_table("arith", tmp_path), "baseline decay (0.08)").split("|")]
     assert cells[3:8] == ["50 s", "200", "2", "0.723 ± 0.003", "1.143 ± 0.003"]
+
+
+def _curve_file(path, variant, seeds):
+    """A grammar benchmark file whose seeds hold only their temperature rows: seeds = {seed: [(T,
+    valid, sample NLL ratio, unique ratio, held-out ratio), ...]}."""
+    keys = ("temperature", "valid", "nll_samples_ratio", "unique_ratio", "gen_nll_test_ratio")
+    path.mkdir(parents=True, exist_ok=True)
+    runs = {variant: {"seeds": {s: {"temperatures": [dict(zip(keys, r)) | {"mean_length": 5.0} for r in rows]}
+                                for s, rows in seeds.items()}}}
+    (path / "arith.json").write_text(json.dumps({"runs": runs}))
+
+
+def test_the_temperature_tables_set_each_gan_seed_against_the_mle_curve(tmp_path):
+    """Gaps are read off the seed-mean MLE curve at each GAN seed's sample NLL ratio; a GAN on the
+    curve scores 0, one above it scores how far; the targets are counted seed by seed at each T."""
+    et = importlib.import_module("scripts.render.estimators_temperature")
+    assert et.curve_table(tmp_path).startswith("(not measured yet")
+    mle = [(0.9, 0.996, 0.90, 0.85, 1.01), (1.0, 0.990, 1.00, 1.00, 1.01), (1.1, 0.980, 1.10, 1.10, 1.02)]
+    shifted = [(t, v - 0.002, x, u, h) for t, v, x, u, h in mle]      # seed 1: the mean curve is 0.001 lower
+    _curve_file(tmp_path / "mle", "mle", {"0": mle, "1": shifted})
+    # seed 0 at T = 1 on the mean curve (x 0.95: halfway, 0.992), seed 1 above it by 0.004 (x 1.05: 0.984)
+    gan = {"0": [(0.9, 0.995, 0.96, 0.90, 1.02), (1.0, 0.992, 0.95, 0.95, 1.06)],
+           "1": [(0.9, 0.993, 0.84, 0.90, 1.03), (1.0, 0.988, 1.05, 0.92, 1.03)]}   # mean curve: (0.90, 0.994), (1.00, 0.990)
+    _curve_file(tmp_path / "reinforce_dense_sg512_all_long", "scratch", gan)
+    # a seed sharper than every point of the curve is left out, and said to be
+    _curve_file(tmp_path / "reinforce_dense_sg512_all_long_term", "scratch",
+                {"0": [(1.0, 0.999, 0.80, 0.80, 1.01)], "1": [(1.0, 0.990, 0.95, 0.95, 1.01)]})
+    gaps = et.gap_table(tmp_path)
+    row = next(line for line in gaps.splitlines() if line.startswith("| REINFORCE, ScratchGAN's whole recipe, 3,000 updates |"))
+    cells = [c.strip() for c in row.split("|")]
+    assert cells[2:5] == ["2", "0 of 2", "1 of 2 (seed 0: T = 0.9)"]   # seed 0 at T = 0.9 alone meets every target
+    assert cells[5] == "+0.002 ± 0.002"          # gaps +0.000 and +0.004 against the 1,800-step MLE
+    assert cells[6] == "-"                        # its own column: no curve of its own
+    term = next(line for line in gaps.splitlines() if "terminal reward 1 |" in line)
+    cells = [c.strip() for c in term.split("|")]
+    assert cells[5] == "-0.002 (1 of 2 seeds)"   # 0.990 against the mean curve's 0.992 at 0.95
+    assert cells[6] == "-0.002 (1 of 2 seeds)"   # the recipe without it: (0.90, 0.994), (1.00, 0.990)
+    mle = next(line for line in gaps.splitlines() if line.startswith("| MLE only, 1,800 steps |"))
+    assert [c.strip() for c in mle.split("|")][3:6] == ["1 of 2", "1 of 2 (seed 0: T = 1)", "-"]
+    table = et.curve_table(tmp_path)
+    mle_at_1 = next(line for line in table.splitlines() if line.startswith("| MLE only, 1,800 steps | 1 |"))
+    assert mle_at_1.endswith("| 0.989 ± 0.001 | 1.000 ± 0.000 | 1.000 ± 0.000 | 1.010 ± 0.000 | 1 of 2 |")
+    meets = et.meets_targets
+    assert meets({"valid": 0.99, "nll_samples_ratio": 1.04, "gen_nll_test_ratio": 0.96, "unique_ratio": 0.9})
+    assert not meets({"valid": 0.995, "nll_samples_ratio": None, "gen_nll_test_ratio": 1.0, "unique_ratio": 1.0})
+    assert not meets({"valid": 0.995, "nll_samples_ratio": 0.94, "gen_nll_test_ratio": 1.0, "unique_ratio": 1.0})
+    assert not meets({"valid": 0.995, "nll_samples_ratio": 1.0, "gen_nll_test_ratio": 1.06, "unique_ratio": 1.0})
+    assert not meets({"valid": 0.989, "nll_samples_ratio": 1.0, "gen_nll_test_ratio": 1.0, "unique_ratio": 1.0})
+    assert not meets({"valid": 0.995, "nll_samples_ratio": 1.0, "gen_nll_test_ratio": 1.0, "unique_ratio": 0.89})

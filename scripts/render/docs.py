@@ -20,6 +20,7 @@ from scripts.render.full import load_result, coco_full, cpu_early_stopping, head
 from scripts.render.estimators import NONE_VALID, figure, table as estimators_table
 from scripts.render.estimators_coco import coco_table as estimators_coco_table
 from scripts.render.estimators_oracle import grad_table, oracle_table
+from scripts.render.estimators_temperature import curve_table as temperature_table, gap_table as temperature_gaps
 from scripts.render.estimators_time import matched_table
 from scripts.render.judges import (headline_judges, judges_arith, judges_coco, judges_oracle, judges_oracle_by_n,
                                    judges_speed)
@@ -298,7 +299,8 @@ TABLES = {"arith_default": arith_default, "arith_ablation": arith_ablation, "ari
           "estimators_arith": lambda: estimators_table("arith"), "estimators_kusner": lambda: estimators_table("kusner"),
           "estimators_oracle": oracle_table, "estimators_coco": estimators_coco_table, "estimators_grad": grad_table,
           "estimators_time_arith": lambda: matched_table("arith"),
-          "estimators_time_kusner": lambda: matched_table("kusner")}
+          "estimators_time_kusner": lambda: matched_table("kusner"),
+          "estimators_temperature": temperature_table, "estimators_temperature_gaps": temperature_gaps}
 FILES = ("README.md", *sorted(f"docs/results/{p.name}" for p in (ROOT / "docs" / "results").glob("*.md")),
          "docs/performance.md")
 
