@@ -25,12 +25,16 @@ FOLDER = ROOT / "results/estimators/temperature"
 # (folder, variant of scripts.bench.grammar, label, colour), in the order of the tables and the legend
 CURVES = (("mle", "mle", "MLE only, 1,800 steps", "k"),
           ("mle", "mle_long", "MLE only, 4,300 steps", "0.55"),
+          ("mle_b512", "mle", "MLE only, batches of 512, 3,000 steps", "0.8"),
           ("gumbel_long", "scratch", recipe_label("gumbel_long"), "C0"),
           ("reinforce_dense_sg512_all_long", "scratch", "REINFORCE, ScratchGAN's whole recipe, 3,000 updates", "C1"),
           ("reinforce_dense_sg512_all_long_term", "scratch",
-           "REINFORCE, ScratchGAN's whole recipe, 3,000 updates, terminal reward 1", "C4"))
-MLE_LABELS = ("MLE only, 1,800 steps", "MLE only, 4,300 steps")
+           "REINFORCE, ScratchGAN's whole recipe, 3,000 updates, terminal reward 1", "C4"),
+          ("reinforce_dense_sg512_all_long_term_mle", "scratch",
+           "the same with an MLE term (train.mle_weight=1; a hybrid)", "C5"))
+MLE_LABELS = ("MLE only, 1,800 steps", "MLE only, 4,300 steps", "MLE only, batches of 512, 3,000 steps")
 WITHOUT_TERM = "REINFORCE, ScratchGAN's whole recipe, 3,000 updates"
+WITH_TERM = WITHOUT_TERM + ", terminal reward 1"
 QUALITY, DIVERSITY = "valid", "nll_samples_ratio"
 
 
@@ -93,12 +97,12 @@ def some_temperature(seeds: dict[str, list[dict]]) -> str:
 
 def gap_table(folder: Path = FOLDER) -> str:
     """One row per run: the seeds meeting every target at T = 1 and at some temperature, and its
-    validity at T = 1 against each MLE curve (and against the recipe without the terminal reward)
-    at the same samples' NLL ratio."""
+    validity at T = 1 against each MLE curve and ScratchGAN's recipe's (without the terminal reward
+    and with it) at the same samples' NLL ratio."""
     curves = load_curves(folder)
     if not curves:
         return "(not measured yet)"
-    refs = [lab for lab in (*MLE_LABELS, WITHOUT_TERM) if lab in curves]
+    refs = [lab for lab in (*MLE_LABELS, WITHOUT_TERM, WITH_TERM) if lab in curves]
     rows = []
     for label, c in curves.items():
         at_one = [r for rows in c["seeds"].values() for r in rows if r["temperature"] == 1.0]
@@ -124,7 +128,7 @@ def plot(out: Path, folder: Path = FOLDER) -> None:
     import matplotlib.pyplot as plt
 
     curves = load_curves(folder)
-    fig, axes = plt.subplots(1, 2, figsize=(12, 5))
+    fig, axes = plt.subplots(1, 2, figsize=(12, 6))
     for ax, x, xlabel, box in ((axes[0], DIVERSITY, "grammar NLL of valid samples ÷ grammar's (lower: sharper)", (0.95, 1.05)),
                                (axes[1], "unique_ratio", "unique ÷ grammar's (lower: less diverse)", (0.9, None))):
         for label, c in curves.items():
@@ -141,8 +145,8 @@ def plot(out: Path, folder: Path = FOLDER) -> None:
         ax.set_ylim(top=1.0)
         ax.grid(alpha=0.3)
     axes[0].set_title("arith from scratch: each run over T = 0.8 ... 1.2 (star: T = 1), seed means", fontsize=9)
-    axes[1].legend(fontsize=7, loc="lower left")
-    save(fig, out)
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="lower center", ncol=2, fontsize=7)   # below both panels
+    save(fig, out, rect=(0, 0.14, 1, 1))
 
 
 def main() -> None:
