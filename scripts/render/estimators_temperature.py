@@ -32,9 +32,10 @@ CURVES = (("mle", "mle", "MLE only, 1,800 steps", "k"),
            "REINFORCE, ScratchGAN's whole recipe, 3,000 updates, terminal reward 1", "C4"),
           ("reinforce_dense_sg512_all_long_term_mle", "scratch",
            "the same with an MLE term (train.mle_weight=1; a hybrid)", "C5"))
-MLE_LABELS = ("MLE only, 1,800 steps", "MLE only, 4,300 steps", "MLE only, batches of 512, 3,000 steps")
-WITHOUT_TERM = "REINFORCE, ScratchGAN's whole recipe, 3,000 updates"
-WITH_TERM = WITHOUT_TERM + ", terminal reward 1"
+# the curves every run is set against: the MLEs', and ScratchGAN's recipe without and with the terminal reward
+MLE_LABELS = tuple(label for folder, _, label, _ in CURVES if folder.startswith("mle"))
+REFERENCES = MLE_LABELS + tuple(label for folder, _, label, _ in CURVES
+                                if folder in ("reinforce_dense_sg512_all_long", "reinforce_dense_sg512_all_long_term"))
 QUALITY, DIVERSITY = "valid", "nll_samples_ratio"
 
 
@@ -102,7 +103,7 @@ def gap_table(folder: Path = FOLDER) -> str:
     curves = load_curves(folder)
     if not curves:
         return "(not measured yet)"
-    refs = [lab for lab in (*MLE_LABELS, WITHOUT_TERM, WITH_TERM) if lab in curves]
+    refs = [lab for lab in REFERENCES if lab in curves]
     rows = []
     for label, c in curves.items():
         at_one = [r for rows in c["seeds"].values() for r in rows if r["temperature"] == 1.0]
